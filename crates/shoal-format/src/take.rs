@@ -124,12 +124,17 @@ impl PageTake {
     }
 
     /// Decodes this page's rows from the fetched bytes.
-    pub(crate) fn decode(&self, col: &ColumnMeta, fetched: &Fetched) -> Result<ArrayRef> {
+    pub(crate) fn decode(
+        &self,
+        col: &ColumnMeta,
+        fetched: &Fetched,
+        verify: bool,
+    ) -> Result<ArrayRef> {
         let dt = col.field.data_type();
         let n = self.rows.len();
         match self.mode {
             Mode::WholePage => {
-                let array = read_page(col, self.page, fetched)?;
+                let array = read_page(col, self.page, fetched, verify)?;
                 let indices = UInt64Array::from(self.rows.clone());
                 Ok(arrow_select::take::take(array.as_ref(), &indices, None)?)
             }
