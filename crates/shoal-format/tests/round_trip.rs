@@ -103,7 +103,7 @@ fn take_of_one_vector_reads_exactly_its_bytes() {
     let batch = RecordBatch::try_new(schema.clone(), vec![vectors]).unwrap();
     let file = write_file(
         &schema,
-        &[batch.clone()],
+        std::slice::from_ref(&batch),
         shoal_format::DEFAULT_PAGE_SIZE,
         Compression::None,
     );
@@ -130,7 +130,12 @@ fn take_of_one_string_reads_offsets_then_bytes() {
         .map(|i| (i % 7 != 0).then(|| format!("row number {i}")))
         .collect();
     let batch = RecordBatch::try_new(schema.clone(), vec![std::sync::Arc::new(text)]).unwrap();
-    let file = write_file(&schema, &[batch.clone()], 64 * 1024, Compression::None);
+    let file = write_file(
+        &schema,
+        std::slice::from_ref(&batch),
+        64 * 1024,
+        Compression::None,
+    );
     let meta = open(&file).unwrap();
     let plan = ReadPlan::take(&meta, &[0], &[12_345]).unwrap();
     let first = plan.missing_ranges(&shoal_format::Fetched::new()).unwrap();
