@@ -2,7 +2,9 @@
 //!
 //! The writer keeps a compressed page only when it saves at least [`MIN_SAVING`] of the bytes;
 //! otherwise the page is stored plain, which keeps it randomly addressable. Decompression
-//! never trusts the claimed size for more than the codec's maximum ratio allows.
+//! never allocates more than the page table claims: LZ4 claims beyond the codec's maximum
+//! ratio are refused up front, and Zstandard output grows only as far as the data really
+//! expands, stopping one byte past the claim.
 
 use std::io::Read;
 

@@ -3,8 +3,11 @@
 //! [`FileMetadata`] holds the Arrow schema, the row count and, per top-level column, the page
 //! table ([`PageMeta`]: rows, byte range, compression, checksum, node lengths and null counts,
 //! buffer lengths, statistics). [`parse_footer`] turns the last bytes of a file into it, asking
-//! for more bytes when one tail read did not cover the whole footer. Every length and offset is
-//! checked against the file and the type here, so the planners and decoders can rely on them.
+//! for more bytes when one tail read did not cover the whole footer. Every page's byte range,
+//! row count, node lengths and fixed buffer lengths are checked against the file and the type
+//! here, so the planners can compute offsets from them; what depends on page contents
+//! (offsets, UTF-8) is checked when decoding. The header magic is checked when the bytes
+//! given include it (files smaller than one tail read).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -16,9 +19,11 @@ use crate::compression::Compression;
 use crate::error::{FormatError, Result};
 use crate::format_version::{check_header, parse_tail, HEADER_LEN, TAIL_LEN};
 use crate::page_encode::{padded, NodeInfo, BUFFER_ALIGN};
-use crate::stats::PageStats;
+use crate::stats::{self, bound_as_array, PageStats};
 use crate::types::{decode_schema, encode_schema, node_kind, nodes_of, NodeKind};
 use crate::wire::{WireReader, WireWriter};
+use arrow_array::{Array, ArrayRef};
+use arrow_select::concat::concat;
 
 /// How many bytes to read from the end of a file to find its metadata in one request. The
 /// footer of a 1,000,000-row file with a 128-float vector column and a text column at the
@@ -95,6 +100,35 @@ impl ColumnMeta {
     /// Nulls in the column (at the top level).
     pub fn null_count(&self) -> u64 {
         self.pages.iter().map(|p| p.nodes[0].null_count).sum()
+    }
+
+    /// The column's smallest and largest value, from the page statistics; `None` when some
+    /// page has none.
+    pub fn bounds(&self) -> Result<Option<PageStats>> {
+        let dt = self.field.data_type();
+        let mut mins = Vec::new();
+        let mut maxs = Vec::new();
+        for page in &self.pages {
+            let Some(stats) = &page.stats else {
+                return Ok(None);
+            };
+            mins.push(bound_as_array(dt, &stats.min)?);
+            maxs.push(bound_as_array(dt, &stats.max)?);
+        }
+        let all = |arrays: Vec<ArrayRef>| -> Result<Option<PageStats>> {
+            let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
+            if refs.is_empty() {
+                return Ok(None);
+            }
+            Ok(stats::compute(concat(&refs)?.as_ref()))
+        };
+        Ok(match (all(mins)?, all(maxs)?) {
+            (Some(lo), Some(hi)) => Some(PageStats {
+                min: lo.min,
+                max: hi.max,
+            }),
+            _ => None,
+        })
     }
 }
 

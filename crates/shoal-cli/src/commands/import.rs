@@ -1,0 +1,104 @@
+//! `shoal import SRC DST`: Parquet, CSV or Arrow IPC into a new Shoal file, batch by batch.
+//!
+//! Memory stays at a few batches plus about a page per column, whatever the file size.
+//! Types Shoal stores differently are converted on the way in, with a note on stderr:
+//! dictionary-encoded columns become their value type, and view types their plain form.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use shoal::{FileWriter, WriteOptions};
+
+use crate::args::ImportArgs;
+use crate::commands::refuse_existing_shoal;
+use crate::external::{detect, open_source};
+use crate::progress::rows_bar;
+use crate::runtime::block_on;
+
+pub fn run(args: &ImportArgs) -> Result<()> {
+    let format = detect(&args.src, args.format)?;
+    refuse_existing_shoal(&args.dst, args.overwrite)?;
+    let source = open_source(&args.src, format, args.batch_rows)?;
+    let schema = stored_schema(&source.schema);
+    for (from, to) in source.schema.fields().iter().zip(schema.fields()) {
+        if from.data_type() != to.data_type() {
+            eprintln!(
+                "note: column '{}' is stored as {} (was {})",
+                to.name(),
+                to.data_type(),
+                from.data_type()
+            );
+        }
+    }
+    let options = WriteOptions {
+        page_size: args.page_size,
+        compression: args.compression,
+        created_by: format!("shoal {}", env!("CARGO_PKG_VERSION")),
+    };
+    let mut writer = FileWriter::create(&args.dst, schema.clone(), options)?;
+    let bar = rows_bar(source.total_rows, "importing");
+    let result = (|| -> Result<()> {
+        for batch in source.batches {
+            let batch = batch.with_context(|| format!("cannot read '{}'", args.src.display()))?;
+            let batch = to_stored(&batch, &schema)?;
+            block_on(writer.write(&batch))?;
+            bar.inc(batch.num_rows() as u64);
+        }
+        Ok(())
+    })();
+    bar.finish_and_clear();
+    if let Err(e) = result {
+        let _ = block_on(writer.abort());
+        return Err(e);
+    }
+    let written = block_on(writer.finish())?;
+    eprintln!(
+        "imported {} rows into '{}' ({} bytes)",
+        written.rows, args.dst, written.bytes
+    );
+    Ok(())
+}
+
+/// The schema a source is stored with: dictionaries and views replaced by plain types.
+fn stored_schema(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            f.as_ref()
+                .clone()
+                .with_data_type(stored_type(f.data_type()))
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+fn stored_type(dt: &DataType) -> DataType {
+    match dt {
+        DataType::Dictionary(_, value) => stored_type(value),
+        DataType::Utf8View => DataType::Utf8,
+        DataType::BinaryView => DataType::Binary,
+        other => other.clone(),
+    }
+}
+
+/// Casts the columns whose stored type differs.
+fn to_stored(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| {
+            if c.data_type() == f.data_type() {
+                Ok(c.clone())
+            } else {
+                cast(c, f.data_type())
+                    .with_context(|| format!("cannot convert column '{}'", f.name()))
+            }
+        })
+        .collect::<Result<_>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}

@@ -1,0 +1,103 @@
+//! `shoal sample DST`: a reproducible sample table to try Shoal with: `id` (int64),
+//! `vector` (float32 embedding), `text` (80-120 random characters) and `category` (int32,
+//! 0-99), in any format Shoal reads or writes.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use arrow::array::{
+    ArrayRef, FixedSizeListArray, Float32Array, Int32Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use shoal::{FileWriter, WriteOptions};
+
+use crate::args::{ExternalFormat, SampleArgs};
+use crate::commands::refuse_existing_shoal;
+use crate::external::{detect, Sink};
+use crate::progress::rows_bar;
+use crate::runtime::block_on;
+
+const BATCH_ROWS: usize = 8192;
+
+pub fn run(args: &SampleArgs) -> Result<()> {
+    let format = detect(&args.dst, args.format)?;
+    let schema = sample_schema(args.dim);
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let bar = rows_bar(Some(args.rows as u64), "generating");
+    let batches = (0..args.rows).step_by(BATCH_ROWS).map(|start| {
+        let rows = BATCH_ROWS.min(args.rows - start);
+        sample_batch(&schema, &mut rng, start, rows, args.dim)
+    });
+    let dst = args.dst.to_string_lossy().to_string();
+    if format == ExternalFormat::Shoal {
+        refuse_existing_shoal(&dst, args.overwrite)?;
+        let mut writer = FileWriter::create(&dst, schema.clone(), WriteOptions::default())?;
+        for batch in batches {
+            let batch = batch?;
+            if let Err(e) = block_on(writer.write(&batch)) {
+                let _ = block_on(writer.abort());
+                return Err(e.into());
+            }
+            bar.inc(batch.num_rows() as u64);
+        }
+        block_on(writer.finish())?;
+    } else {
+        let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
+        for batch in batches {
+            let batch = batch?;
+            sink.write(&batch)?;
+            bar.inc(batch.num_rows() as u64);
+        }
+        sink.finish()?;
+    }
+    bar.finish_and_clear();
+    eprintln!("wrote {} sample rows to '{dst}'", args.rows);
+    Ok(())
+}
+
+fn sample_schema(dim: usize) -> SchemaRef {
+    let vector = DataType::FixedSizeList(
+        Arc::new(Field::new("item", DataType::Float32, true)),
+        dim as i32,
+    );
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("vector", vector, false),
+        Field::new("text", DataType::Utf8, false),
+        Field::new("category", DataType::Int32, false),
+    ]))
+}
+
+fn sample_batch(
+    schema: &SchemaRef,
+    rng: &mut StdRng,
+    start: usize,
+    rows: usize,
+    dim: usize,
+) -> Result<RecordBatch> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
+    let ids = Int64Array::from_iter_values((start..start + rows).map(|i| i as i64));
+    let values =
+        Float32Array::from_iter_values((0..rows * dim).map(|_| rng.gen_range(-1.0f32..1.0)));
+    let item = Arc::new(Field::new("item", DataType::Float32, true));
+    let vectors = FixedSizeListArray::try_new(item, dim as i32, Arc::new(values), None)?;
+    let text: StringArray = (0..rows)
+        .map(|_| {
+            let len = rng.gen_range(80..=120);
+            let s: String = (0..len)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect();
+            Some(s)
+        })
+        .collect();
+    let category = Int32Array::from_iter_values((0..rows).map(|_| rng.gen_range(0..100)));
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(ids),
+        Arc::new(vectors),
+        Arc::new(text),
+        Arc::new(category),
+    ];
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}

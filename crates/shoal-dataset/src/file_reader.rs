@@ -1,0 +1,196 @@
+//! Reading one Shoal file from any object store.
+//!
+//! Opening costs one request: a suffix read of [`DEFAULT_TAIL_READ`] bytes that returns the
+//! file size too and, for files smaller than that, the whole file, which is then kept so that
+//! reads need no further I/O. A footer larger than the suffix costs one more request.
+//!
+//! Reads keep the phases of the design apart: [`FileReader::plan_rows`] and
+//! [`FileReader::plan_take`] are sync CPU, [`FileReader::fetch`] is async I/O only, and
+//! [`ReadPlan::decode`] is sync CPU, which [`FileReader::read`] runs on tokio's blocking pool
+//! so that decoding never stalls the async runtime.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt};
+use shoal_format::{parse_footer, Fetched, FileMetadata, FooterRead, ReadPlan, DEFAULT_TAIL_READ};
+use shoal_io::{resolve, ObjectLocation, ObjectReader};
+
+use crate::error::{Error, Result};
+
+/// An open Shoal file: its metadata, and a way to read its bytes.
+#[derive(Debug, Clone)]
+pub struct FileReader {
+    reader: ObjectReader,
+    meta: Arc<FileMetadata>,
+    /// The whole file, when it was smaller than the first suffix read.
+    whole: Option<Bytes>,
+}
+
+impl FileReader {
+    /// Opens the file at `uri` (a path or `file://` URI).
+    pub async fn open(uri: &str) -> Result<Self> {
+        Self::open_location(resolve(uri)?).await
+    }
+
+    /// Opens the file at a resolved location.
+    pub async fn open_location(location: ObjectLocation) -> Result<Self> {
+        let reader = ObjectReader::new(location);
+        let uri = reader.uri().to_string();
+        let (suffix, size) = reader.read_suffix(DEFAULT_TAIL_READ).await?;
+        let meta = match parse_footer(size, &suffix).map_err(Error::format(&uri))? {
+            FooterRead::Complete(meta) => meta,
+            FooterRead::NeedSuffix(n) => {
+                let (longer, after) = reader.read_suffix(n).await?;
+                if after != size {
+                    return Err(Error::ChangedWhileOpening {
+                        uri,
+                        before: size,
+                        after,
+                    });
+                }
+                match parse_footer(size, &longer).map_err(Error::format(&uri))? {
+                    FooterRead::Complete(meta) => meta,
+                    FooterRead::NeedSuffix(_) => {
+                        return Err(Error::Format {
+                            uri,
+                            error: shoal_format::FormatError::Corrupt(
+                                "footer length is inconsistent".into(),
+                            ),
+                        })
+                    }
+                }
+            }
+        };
+        let whole = (suffix.len() as u64 == size).then_some(suffix);
+        Ok(Self {
+            reader,
+            meta: Arc::new(*meta),
+            whole,
+        })
+    }
+
+    /// The URI the file was opened with.
+    pub fn uri(&self) -> &str {
+        self.reader.uri()
+    }
+
+    /// Everything the footer says.
+    pub fn metadata(&self) -> &Arc<FileMetadata> {
+        &self.meta
+    }
+
+    /// The file's Arrow schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.meta.schema.clone()
+    }
+
+    /// Rows in the file.
+    pub fn num_rows(&self) -> u64 {
+        self.meta.num_rows
+    }
+
+    /// Column indices for the given names, or all columns when `names` is `None`.
+    pub fn projection<S: AsRef<str>>(&self, names: Option<&[S]>) -> Result<Vec<usize>> {
+        let Some(names) = names else {
+            return Ok((0..self.meta.columns.len()).collect());
+        };
+        names
+            .iter()
+            .map(|name| {
+                self.meta
+                    .schema
+                    .index_of(name.as_ref())
+                    .map_err(|_| Error::ColumnNotFound {
+                        uri: self.uri().to_string(),
+                        name: name.as_ref().to_string(),
+                        available: self
+                            .meta
+                            .schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+            })
+            .collect()
+    }
+
+    /// Plans reading rows `rows` of the columns `projection` (sync, no I/O).
+    pub fn plan_rows(&self, projection: &[usize], rows: Range<u64>) -> Result<ReadPlan> {
+        ReadPlan::rows(&self.meta, projection, rows).map_err(Error::format(self.uri()))
+    }
+
+    /// Plans taking rows `rows`, in any order (sync, no I/O).
+    pub fn plan_take(&self, projection: &[usize], rows: &[u64]) -> Result<ReadPlan> {
+        ReadPlan::take(&self.meta, projection, rows).map_err(Error::format(self.uri()))
+    }
+
+    /// Reads every byte range `plan` needs (I/O only). Most plans need one round of
+    /// requests; a take of variable-length values needs two.
+    pub async fn fetch(&self, plan: &ReadPlan) -> Result<Fetched> {
+        let mut fetched = Fetched::new();
+        if let Some(whole) = &self.whole {
+            fetched.insert(0, whole.clone());
+        }
+        loop {
+            let missing = plan
+                .missing_ranges(&fetched)
+                .map_err(Error::format(self.uri()))?;
+            if missing.is_empty() {
+                return Ok(fetched);
+            }
+            let bytes = self.reader.read_ranges(&missing).await?;
+            for (range, b) in missing.iter().zip(bytes) {
+                fetched.insert(range.start, b);
+            }
+        }
+    }
+
+    /// Fetches and decodes a plan; decoding runs on the blocking pool.
+    pub async fn read(&self, plan: ReadPlan) -> Result<RecordBatch> {
+        let fetched = self.fetch(&plan).await?;
+        let uri = self.uri().to_string();
+        tokio::task::spawn_blocking(move || plan.decode(&fetched).map_err(Error::format(&uri)))
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// Reads rows `rows` of the columns `projection`.
+    pub async fn read_rows(&self, projection: &[usize], rows: Range<u64>) -> Result<RecordBatch> {
+        self.read(self.plan_rows(projection, rows)?).await
+    }
+
+    /// Takes rows `rows` (any order, repeats allowed) of the columns `projection`.
+    pub async fn take(&self, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
+        self.read(self.plan_take(projection, rows)?).await
+    }
+
+    /// Streams the rows `rows` of the columns `projection` in batches of up to `batch_rows`
+    /// rows, in order, with up to `readahead` batches being fetched and decoded at once.
+    pub fn stream(
+        &self,
+        projection: Vec<usize>,
+        rows: Range<u64>,
+        batch_rows: usize,
+        readahead: usize,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let step = batch_rows.max(1) as u64;
+        let chunks = (rows.start..rows.end)
+            .step_by(step as usize)
+            .map(move |start| start..(start + step).min(rows.end));
+        let this = self.clone();
+        stream::iter(chunks)
+            .map(move |chunk| {
+                let this = this.clone();
+                let projection = projection.clone();
+                async move { this.read_rows(&projection, chunk).await }
+            })
+            .buffered(readahead.max(1))
+            .boxed()
+    }
+}

@@ -1,0 +1,44 @@
+//! Errors of the storage layer, each naming the URI it is about.
+
+/// Result alias of this crate.
+pub type Result<T, E = IoError> = std::result::Result<T, E>;
+
+/// A failure to resolve a URI or to read or write an object.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The object does not exist.
+    #[error("'{uri}' does not exist")]
+    NotFound { uri: String },
+
+    /// The URI names a storage scheme this build does not support.
+    #[error(
+        "'{uri}': unsupported storage scheme '{scheme}://' (supported: plain paths and file://)"
+    )]
+    UnsupportedScheme { uri: String, scheme: String },
+
+    /// The URI cannot be turned into an object location.
+    #[error("'{uri}' is not a valid location: {reason}")]
+    InvalidUri { uri: String, reason: String },
+
+    /// The store failed the request.
+    #[error("'{uri}': {error}")]
+    Store {
+        uri: String,
+        error: object_store::Error,
+    },
+}
+
+impl IoError {
+    /// Wraps a store error (its message becomes part of this one's), turning "not found" into [`IoError::NotFound`].
+    pub(crate) fn from_store(uri: &str, source: object_store::Error) -> Self {
+        match source {
+            object_store::Error::NotFound { .. } => IoError::NotFound {
+                uri: uri.to_string(),
+            },
+            error => IoError::Store {
+                uri: uri.to_string(),
+                error,
+            },
+        }
+    }
+}
