@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 use arrow::array::{RecordBatch, RecordBatchReader};
-use arrow::datatypes::SchemaRef;
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef, TimeUnit};
 use arrow::error::ArrowError;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::ArrowWriterOptions;
+use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowWriter};
 use parquet::basic::Compression as ParquetCompression;
 use parquet::file::properties::WriterProperties;
 
@@ -42,7 +44,11 @@ pub fn detect(path: &Path, explicit: Option<ExternalFormat>) -> Result<ExternalF
 
 /// Batches read from a file in another format.
 pub struct Source {
+    /// The schema of the batches the iterator yields.
     pub schema: SchemaRef,
+    /// The schema the file's writer meant, when the file records one that differs (Parquet
+    /// files written from Arrow embed it); batches should be cast to it.
+    pub original_schema: Option<SchemaRef>,
     /// Rows in the file, when the format says so up front.
     pub total_rows: Option<u64>,
     pub batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>,
@@ -57,12 +63,15 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
             let builder =
                 ParquetRecordBatchReaderBuilder::try_new(file).with_context(|| bad("Parquet"))?;
             let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
+            let original_schema =
+                embedded_arrow_schema(builder.metadata().file_metadata().key_value_metadata());
             let reader = builder
                 .with_batch_size(batch_rows)
                 .build()
                 .with_context(|| bad("Parquet"))?;
             Ok(Source {
                 schema: reader.schema(),
+                original_schema,
                 total_rows,
                 batches: Box::new(reader),
             })
@@ -82,6 +91,7 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
                 .with_context(|| bad("CSV"))?;
             Ok(Source {
                 schema,
+                original_schema: None,
                 total_rows: None,
                 batches: Box::new(reader),
             })
@@ -96,6 +106,7 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
                     .with_context(|| bad("Arrow IPC"))?;
                 Ok(Source {
                     schema: reader.schema(),
+                    original_schema: None,
                     total_rows: None,
                     batches: Box::new(reader),
                 })
@@ -104,6 +115,7 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
                     .with_context(|| bad("Arrow IPC stream"))?;
                 Ok(Source {
                     schema: reader.schema(),
+                    original_schema: None,
                     total_rows: None,
                     batches: Box::new(reader),
                 })
@@ -116,9 +128,32 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
     }
 }
 
+/// The Arrow schema a Parquet file's writer embedded (key `ARROW:schema`, a base64 Arrow IPC
+/// schema message). The Parquet reader does not honour all of it: timestamps in seconds come
+/// back in milliseconds, non-UTC zones as UTC, and list items renamed.
+fn embedded_arrow_schema(kv: Option<&Vec<parquet::file::metadata::KeyValue>>) -> Option<SchemaRef> {
+    use base64::Engine;
+    let encoded = kv?.iter().find(|e| e.key == "ARROW:schema")?.value.as_ref()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(encoded))
+        .ok()?;
+    // The message may be prefixed by the IPC continuation marker and length.
+    let message = match bytes.get(..4) {
+        Some([0xff, 0xff, 0xff, 0xff]) => bytes.get(8..)?,
+        _ => &bytes[..],
+    };
+    arrow::ipc::convert::try_schema_from_ipc_buffer(message)
+        .or_else(|_| arrow::ipc::convert::try_schema_from_flatbuffer_bytes(message))
+        .ok()
+        .map(Arc::new)
+}
+
 /// A file being written in another format; it appears at its path only on [`Sink::finish`].
 pub struct Sink {
     writer: SinkWriter,
+    /// The schema batches are cast to before writing, when the format needs other types.
+    cast_to: Option<SchemaRef>,
     temp: tempfile::TempPath,
     dst: PathBuf,
     overwrite: bool,
@@ -159,16 +194,28 @@ impl Sink {
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a file in '{}'", dir.display()))?;
         let (file, temp) = temp.into_parts();
+        let mut cast_to = None;
         let writer = match format {
             ExternalFormat::Parquet => {
-                let props = WriterProperties::builder()
+                // Parquet has no timestamps in seconds: write them in milliseconds, as pyarrow
+                // does, and embed the original Arrow schema so readers restore the unit.
+                let mut props = WriterProperties::builder()
                     .set_compression(ParquetCompression::SNAPPY)
                     .build();
-                SinkWriter::Parquet(Box::new(ArrowWriter::try_new(
-                    file,
-                    schema.clone(),
-                    Some(props),
-                )?))
+                add_encoded_arrow_schema_to_metadata(schema, &mut props);
+                let options = ArrowWriterOptions::new()
+                    .with_properties(props)
+                    .with_skip_arrow_metadata(true);
+                let written = Arc::new(Schema::new_with_metadata(
+                    schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.as_ref().clone().with_data_type(seconds_as_millis(f.data_type())))
+                        .collect::<Vec<_>>(),
+                    schema.metadata().clone(),
+                ));
+                cast_to = (written != *schema).then(|| written.clone());
+                SinkWriter::Parquet(Box::new(ArrowWriter::try_new_with_options(file, written, options)?))
             }
             ExternalFormat::Csv => SinkWriter::Csv(
                 arrow::csv::WriterBuilder::new()
@@ -189,6 +236,7 @@ impl Sink {
         };
         Ok(Self {
             writer,
+            cast_to,
             temp,
             dst: dst.to_path_buf(),
             overwrite,
@@ -196,6 +244,20 @@ impl Sink {
     }
 
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let cast_batch;
+        let batch = match &self.cast_to {
+            Some(schema) => {
+                let columns = batch
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| cast(c, f.data_type()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                cast_batch = RecordBatch::try_new(schema.clone(), columns)?;
+                &cast_batch
+            }
+            None => batch,
+        };
         match &mut self.writer {
             SinkWriter::Parquet(w) => w.write(batch)?,
             SinkWriter::Csv(w) => w.write(batch)?,
@@ -220,6 +282,19 @@ impl Sink {
             format!("cannot move the finished file to '{}'", self.dst.display())
         })?;
         Ok(())
+    }
+}
+
+/// `dt` with every timestamp in seconds (at any depth) turned into milliseconds.
+fn seconds_as_millis(dt: &DataType) -> DataType {
+    let field = |f: &FieldRef| Arc::new(f.as_ref().clone().with_data_type(seconds_as_millis(f.data_type())));
+    match dt {
+        DataType::Timestamp(TimeUnit::Second, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
+        DataType::List(f) => DataType::List(field(f)),
+        DataType::LargeList(f) => DataType::LargeList(field(f)),
+        DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),
+        DataType::Struct(fs) => DataType::Struct(fs.iter().map(field).collect()),
+        other => other.clone(),
     }
 }
 

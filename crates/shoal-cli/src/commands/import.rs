@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
-use arrow::compute::cast;
+use arrow::compute::{can_cast_types, cast};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use shoal::{FileWriter, WriteOptions};
 
@@ -22,9 +22,10 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let format = detect(&args.src, args.format)?;
     refuse_existing_shoal(&args.dst, args.overwrite)?;
     let source = open_source(&args.src, format, args.batch_rows)?;
-    let schema = stored_schema(&source.schema);
+    let schema = stored_schema(&source.schema, source.original_schema.as_ref());
     for (from, to) in source.schema.fields().iter().zip(schema.fields()) {
-        if from.data_type() != to.data_type() {
+        let meant = source.original_schema.as_ref().and_then(|o| o.field_with_name(from.name()).ok());
+        if meant.map_or(from.data_type(), |m| m.data_type()) != to.data_type() {
             eprintln!(
                 "note: column '{}' is stored as {} (was {})",
                 to.name(),
@@ -62,15 +63,19 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The schema a source is stored with: dictionaries and views replaced by plain types.
-fn stored_schema(schema: &SchemaRef) -> SchemaRef {
+/// The schema a source is stored with: the writer's original types where the source records
+/// them and the read batches can be cast to them, with dictionaries and views replaced by
+/// plain types.
+fn stored_schema(schema: &SchemaRef, original: Option<&SchemaRef>) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
         .map(|f| {
-            f.as_ref()
-                .clone()
-                .with_data_type(stored_type(f.data_type()))
+            let meant = original
+                .and_then(|o| o.field_with_name(f.name()).ok())
+                .filter(|o| can_cast_types(f.data_type(), o.data_type()))
+                .map_or_else(|| f.data_type().clone(), |o| o.data_type().clone());
+            f.as_ref().clone().with_data_type(stored_type(&meant))
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))

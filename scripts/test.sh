@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, the fuzz targets' build, the Rust
+# tests, and the Python end-to-end tests (real pyarrow and pandas, installed into ./.venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "fuzz targets build"
+cargo build --manifest-path fuzz/Cargo.toml --locked --target-dir target/fuzz
+
+step "Python environment (.venv)"
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+
+step "Rust tests"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --no-fail-fast
+else
+    cargo test --workspace --locked --no-fail-fast
+fi
+
+step "Python end-to-end tests"
+cargo build --locked -p shoal-cli
+SHOAL_BIN="$PWD/target/debug/shoal" .venv/bin/python -m pytest tests/python -q
