@@ -259,15 +259,10 @@ fn array_data(rng: &mut Rng, dt: &DataType, len: usize, null_share: u64) -> arro
             let lens: Vec<usize> = (0..len).map(|_| rng.below(12) as usize).collect();
             let total: usize = lens.iter().sum();
             let text: Vec<u8> = (0..total).map(|_| b'a' + rng.below(26) as u8).collect();
-            let offsets = if matches!(dt, DataType::LargeUtf8 | DataType::LargeBinary) {
-                OffsetBuffer::<i64>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            } else {
-                OffsetBuffer::<i32>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            };
+            let offsets = offsets_buffer(
+                lens,
+                matches!(dt, DataType::LargeUtf8 | DataType::LargeBinary),
+            );
             builder.buffers(vec![offsets, Buffer::from_vec(text)])
         }
         DataType::FixedSizeList(child, size) => {
@@ -277,15 +272,7 @@ fn array_data(rng: &mut Rng, dt: &DataType, len: usize, null_share: u64) -> arro
         DataType::List(child) | DataType::LargeList(child) => {
             let lens: Vec<usize> = (0..len).map(|_| rng.below(4) as usize).collect();
             let total: usize = lens.iter().sum();
-            let offsets = if matches!(dt, DataType::LargeList(_)) {
-                OffsetBuffer::<i64>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            } else {
-                OffsetBuffer::<i32>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            };
+            let offsets = offsets_buffer(lens, matches!(dt, DataType::LargeList(_)));
             let child = array_data(rng, child.data_type(), total, child_nulls);
             builder.buffers(vec![offsets]).child_data(vec![child])
         }
@@ -303,4 +290,17 @@ fn array_data(rng: &mut Rng, dt: &DataType, len: usize, null_share: u64) -> arro
         }
     };
     data.build().expect("valid generated array")
+}
+
+/// An offsets buffer (32- or 64-bit) for values of the given lengths.
+fn offsets_buffer(lens: Vec<usize>, large: bool) -> Buffer {
+    if large {
+        OffsetBuffer::<i64>::from_lengths(lens)
+            .into_inner()
+            .into_inner()
+    } else {
+        OffsetBuffer::<i32>::from_lengths(lens)
+            .into_inner()
+            .into_inner()
+    }
 }

@@ -145,15 +145,7 @@ pub fn random_array(
                 .collect();
             let total: usize = lens.iter().sum();
             let text: Vec<u8> = (0..total).map(|_| rng.gen_range(b'a'..=b'z')).collect();
-            let offsets = if large {
-                OffsetBuffer::<i64>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            } else {
-                OffsetBuffer::<i32>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            };
+            let offsets = offsets_buffer(lens, large);
             builder.buffers(vec![offsets, Buffer::from_vec(text)])
         }
         DataType::FixedSizeList(child, size) => {
@@ -169,15 +161,7 @@ pub fn random_array(
         DataType::List(child) | DataType::LargeList(child) => {
             let lens: Vec<usize> = (0..len).map(|_| rng.gen_range(0..4)).collect();
             let total: usize = lens.iter().sum();
-            let offsets = if matches!(dt, DataType::LargeList(_)) {
-                OffsetBuffer::<i64>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            } else {
-                OffsetBuffer::<i32>::from_lengths(lens)
-                    .into_inner()
-                    .into_inner()
-            };
+            let offsets = offsets_buffer(lens, matches!(dt, DataType::LargeList(_)));
             let child = random_array(rng, child.data_type(), total, child_nulls, false);
             builder
                 .buffers(vec![offsets])
@@ -297,4 +281,17 @@ pub fn execute(file: &[u8], plan: &ReadPlan) -> shoal_format::Result<(RecordBatc
 /// All columns of a file.
 pub fn all_columns(meta: &FileMetadata) -> Vec<usize> {
     (0..meta.columns.len()).collect()
+}
+
+/// An offsets buffer (32- or 64-bit) for values of the given lengths.
+fn offsets_buffer(lens: Vec<usize>, large: bool) -> Buffer {
+    if large {
+        OffsetBuffer::<i64>::from_lengths(lens)
+            .into_inner()
+            .into_inner()
+    } else {
+        OffsetBuffer::<i32>::from_lengths(lens)
+            .into_inner()
+            .into_inner()
+    }
 }
