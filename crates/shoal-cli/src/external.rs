@@ -133,7 +133,11 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
 /// back in milliseconds, non-UTC zones as UTC, and list items renamed.
 fn embedded_arrow_schema(kv: Option<&Vec<parquet::file::metadata::KeyValue>>) -> Option<SchemaRef> {
     use base64::Engine;
-    let encoded = kv?.iter().find(|e| e.key == "ARROW:schema")?.value.as_ref()?;
+    let encoded = kv?
+        .iter()
+        .find(|e| e.key == "ARROW:schema")?
+        .value
+        .as_ref()?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(encoded))
@@ -210,12 +214,18 @@ impl Sink {
                     schema
                         .fields()
                         .iter()
-                        .map(|f| f.as_ref().clone().with_data_type(seconds_as_millis(f.data_type())))
+                        .map(|f| {
+                            f.as_ref()
+                                .clone()
+                                .with_data_type(seconds_as_millis(f.data_type()))
+                        })
                         .collect::<Vec<_>>(),
                     schema.metadata().clone(),
                 ));
                 cast_to = (written != *schema).then(|| written.clone());
-                SinkWriter::Parquet(Box::new(ArrowWriter::try_new_with_options(file, written, options)?))
+                SinkWriter::Parquet(Box::new(ArrowWriter::try_new_with_options(
+                    file, written, options,
+                )?))
             }
             ExternalFormat::Csv => SinkWriter::Csv(
                 arrow::csv::WriterBuilder::new()
@@ -287,9 +297,17 @@ impl Sink {
 
 /// `dt` with every timestamp in seconds (at any depth) turned into milliseconds.
 fn seconds_as_millis(dt: &DataType) -> DataType {
-    let field = |f: &FieldRef| Arc::new(f.as_ref().clone().with_data_type(seconds_as_millis(f.data_type())));
+    let field = |f: &FieldRef| {
+        Arc::new(
+            f.as_ref()
+                .clone()
+                .with_data_type(seconds_as_millis(f.data_type())),
+        )
+    };
     match dt {
-        DataType::Timestamp(TimeUnit::Second, tz) => DataType::Timestamp(TimeUnit::Millisecond, tz.clone()),
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
+        }
         DataType::List(f) => DataType::List(field(f)),
         DataType::LargeList(f) => DataType::LargeList(field(f)),
         DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),

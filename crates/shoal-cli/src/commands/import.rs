@@ -24,7 +24,10 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let source = open_source(&args.src, format, args.batch_rows)?;
     let schema = stored_schema(&source.schema, source.original_schema.as_ref());
     for (from, to) in source.schema.fields().iter().zip(schema.fields()) {
-        let meant = source.original_schema.as_ref().and_then(|o| o.field_with_name(from.name()).ok());
+        let meant = source
+            .original_schema
+            .as_ref()
+            .and_then(|o| o.field_with_name(from.name()).ok());
         if meant.map_or(from.data_type(), |m| m.data_type()) != to.data_type() {
             eprintln!(
                 "note: column '{}' is stored as {} (was {})",
