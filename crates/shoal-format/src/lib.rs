@@ -43,7 +43,7 @@ pub use format_version::{FORMAT_MAJOR, FORMAT_MINOR, HEADER_LEN, MAGIC, TAIL_LEN
 pub use metadata::{
     parse_footer, ColumnMeta, FileMetadata, FooterRead, PageMeta, DEFAULT_TAIL_READ,
 };
-pub use page_encode::NodeInfo;
+pub use page_encode::{Encoding, NodeInfo};
 pub use plan::ReadPlan;
 pub use stats::{bound_as_array, PageStats};
 pub use types::{check_schema, NodeKind};

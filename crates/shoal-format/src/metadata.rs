@@ -1,7 +1,7 @@
 //! The footer: what a reader knows about a file before touching any page.
 //!
 //! [`FileMetadata`] holds the Arrow schema, the row count and, per top-level column, the page
-//! table ([`PageMeta`]: rows, byte range, compression, checksum, node lengths and null counts,
+//! table ([`PageMeta`]: rows, byte range, encoding, compression, checksum, node lengths and null counts,
 //! buffer lengths, statistics). [`parse_footer`] turns the last bytes of a file into it, asking
 //! for more bytes when one tail read did not cover the whole footer. Every page's byte range,
 //! row count, node lengths and fixed buffer lengths are checked against the file and the type
@@ -18,7 +18,7 @@ use bytes::Bytes;
 use crate::compression::Compression;
 use crate::error::{FormatError, Result};
 use crate::format_version::{check_header, parse_tail, HEADER_LEN, TAIL_LEN};
-use crate::page_encode::{padded, NodeInfo, BUFFER_ALIGN};
+use crate::page_encode::{padded, Encoding, NodeInfo, BUFFER_ALIGN};
 use crate::stats::{self, bound_as_array, PageStats};
 use crate::types::{decode_schema, encode_schema, node_kind, nodes_of, NodeKind};
 use crate::wire::{WireReader, WireWriter};
@@ -39,6 +39,8 @@ pub struct PageMeta {
     pub offset: u64,
     /// Bytes the page occupies in the file (compressed, when it is).
     pub stored_len: u64,
+    /// Layout of the plain bytes.
+    pub encoding: Encoding,
     /// Codec of the stored bytes.
     pub compression: Compression,
     /// crc32c of the stored bytes.
@@ -228,6 +230,7 @@ fn encode_page_meta(w: &mut WireWriter, page: &PageMeta, kinds: &[NodeKind]) {
     w.varint(page.num_rows);
     w.varint(page.offset);
     w.varint(page.stored_len);
+    w.u8(page.encoding.code());
     w.u8(page.compression.code());
     w.u32(page.crc);
     // Each node, then its buffers: the same order the page stores them in.
@@ -323,6 +326,7 @@ impl PageParser<'_, '_> {
         let num_rows = self.r.varint("page rows")?;
         let offset = self.r.varint("page offset")?;
         let stored_len = self.r.varint("page length")?;
+        let encoding = Encoding::from_code(self.r.u8("page encoding")?)?;
         let compression = Compression::from_code(self.r.u8("page compression")?)?;
         let crc = self.r.u32("page checksum")?;
         if offset < HEADER_LEN || offset % BUFFER_ALIGN as u64 != 0 {
@@ -338,6 +342,7 @@ impl PageParser<'_, '_> {
             num_rows,
             offset,
             stored_len,
+            encoding,
             compression,
             crc,
             nodes: Vec::new(),

@@ -13,6 +13,39 @@ use arrow_schema::DataType;
 /// Alignment of every buffer within a page, and of every page within the file.
 pub const BUFFER_ALIGN: usize = 8;
 
+/// How a page's plain bytes are laid out. Format 1.0 has one layout; the code is stored per
+/// page so that later versions can add encodings (dictionary, bit-packing) page by page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    /// The node buffers in pre-order, each 8-byte aligned (see `docs/format.md`).
+    #[default]
+    Plain,
+}
+
+impl Encoding {
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Encoding::Plain => 0,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> crate::Result<Self> {
+        match code {
+            0 => Ok(Encoding::Plain),
+            other => Err(crate::FormatError::Corrupt(format!(
+                "unknown page encoding {other} (written by a newer Shoal?)"
+            ))),
+        }
+    }
+
+    /// A short name for display.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Plain => "plain",
+        }
+    }
+}
+
 /// Length and null count of one node of a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeInfo {

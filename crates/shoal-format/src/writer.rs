@@ -15,7 +15,7 @@ use crate::compression::{compress, Compression};
 use crate::error::{FormatError, Result};
 use crate::format_version::{header_bytes, tail_bytes, HEADER_LEN};
 use crate::metadata::{encode_footer, PageMeta};
-use crate::page_encode::{encode_page, padded};
+use crate::page_encode::{encode_page, padded, Encoding};
 use crate::stats;
 use crate::types::check_schema;
 
@@ -214,6 +214,7 @@ fn encode_one(array: &ArrayRef, offset: u64, codec: Compression) -> (Bytes, Page
         num_rows: array.len() as u64,
         offset,
         stored_len,
+        encoding: Encoding::Plain,
         compression,
         crc,
         nodes: plain.nodes,
