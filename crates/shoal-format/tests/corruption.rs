@@ -37,6 +37,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 
 fn apply(file: &mut Vec<u8>, m: &Mutation) {
     let len = file.len();
+    if len == 0 && !matches!(m, Mutation::Random(_)) {
+        return;
+    }
     let at = |f: f64| ((f * len as f64) as usize).min(len.saturating_sub(1));
     match m {
         Mutation::Truncate(f) => file.truncate(at(*f)),
