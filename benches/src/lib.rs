@@ -1,0 +1,10 @@
+//! Shared pieces of Shoal's benchmark binaries: timing summaries, per-process resource usage,
+//! the anchors' metadata file and the take index sets the Python driver writes.
+//!
+//! The binaries follow the conventions of the anchor harness
+//! (`shared/bench/anchors/anchors.py`) so that their numbers can be put beside it: every case
+//! runs in a fresh process, reports median / min / max of its timed calls and the first call
+//! in that process, and its own peak RSS and user / sys CPU.
+
+pub mod anchors;
+pub mod measure;
