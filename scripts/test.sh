@@ -21,6 +21,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
+step "S3-protocol server (SeaweedFS on loopback)"
+trap 'scripts/s3-server.sh stop' EXIT
+scripts/s3-server.sh start
+set -a # export the server's endpoint, credentials and bucket to every test process
+# shellcheck source=/dev/null
+. target/s3-test.env
+set +a
+
 step "Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast

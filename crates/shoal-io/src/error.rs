@@ -12,13 +12,18 @@ pub enum IoError {
 
     /// The URI names a storage scheme this build does not support.
     #[error(
-        "'{uri}': unsupported storage scheme '{scheme}://' (supported: plain paths and file://)"
+        "'{uri}': unsupported storage scheme '{scheme}://' \
+         (supported: plain paths, file://, memory:// and s3://)"
     )]
     UnsupportedScheme { uri: String, scheme: String },
 
     /// The URI cannot be turned into an object location.
     #[error("'{uri}' is not a valid location: {reason}")]
     InvalidUri { uri: String, reason: String },
+
+    /// A storage or simulation option has an unusable value.
+    #[error("invalid storage option '{option}': {reason}")]
+    InvalidOption { option: String, reason: String },
 
     /// The store failed the request.
     #[error("'{uri}': {error}")]
@@ -39,6 +44,21 @@ impl IoError {
                 uri: uri.to_string(),
                 error,
             },
+        }
+    }
+
+    pub(crate) fn invalid_option(option: &str, reason: impl Into<String>) -> Self {
+        IoError::InvalidOption {
+            option: option.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The store error underneath, if this is one.
+    pub fn store_error(&self) -> Option<&object_store::Error> {
+        match self {
+            IoError::Store { error, .. } => Some(error),
+            _ => None,
         }
     }
 }

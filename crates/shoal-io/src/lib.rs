@@ -1,19 +1,35 @@
 //! # shoal-io
 //!
 //! Shoal's storage layer. Every file Shoal reads or writes goes through the `object_store`
-//! crate, addressed by a URI ([`resolve`]): a plain path or `file://` URI is the embedded
-//! default. [`ObjectReader`] reads a file's suffix (size included, in one request) and byte
-//! ranges; [`ObjectWriter`] streams a new file out in parts, so memory stays bounded however
-//! large the file.
+//! crate, addressed by a URI ([`resolve`], [`resolve_with`]): a plain path or `file://` URI
+//! (the embedded default), `memory://NAME/prefix`, or `s3://bucket/prefix`. An
+//! [`ObjectLocation`] names one object, or a prefix (a dataset directory) whose objects are
+//! its [children](ObjectLocation::child). The whole-object operations a dataset needs take a
+//! location: [`put_if_not_exists`] (atomic create), [`put`] (overwrite), [`get`],
+//! [`ObjectLocation::size`], [`list`] and [`delete`]. [`ObjectReader`] reads a file's suffix
+//! (size included, in one request) and byte ranges; [`ObjectWriter`] streams a new file out
+//! in parts, so memory stays bounded however large the file. [`SimulatedStore`] wraps any
+//! store with latency, bandwidth, a concurrency cap, injected failures and request counters.
 //!
 //! This crate knows nothing of the file format; `shoal-dataset` composes the two.
 
 mod error;
+mod location;
+mod memory;
+mod ops;
+mod options;
 mod reader;
+mod s3;
+mod sim;
+pub mod testing;
 mod uri;
 mod writer;
 
 pub use error::{IoError, Result};
+pub use location::ObjectLocation;
+pub use ops::{delete, get, list, put, put_if_not_exists, ObjectInfo};
+pub use options::StorageOptions;
 pub use reader::ObjectReader;
-pub use uri::{resolve, ObjectLocation};
+pub use sim::{RequestKind, SimConfig, SimCounters, SimulatedFailure, SimulatedStore, Simulation};
+pub use uri::{resolve, resolve_with};
 pub use writer::ObjectWriter;

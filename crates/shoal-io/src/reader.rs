@@ -6,7 +6,7 @@ use bytes::Bytes;
 use object_store::{GetOptions, GetRange};
 
 use crate::error::{IoError, Result};
-use crate::uri::ObjectLocation;
+use crate::location::ObjectLocation;
 
 /// Reads byte ranges of one object.
 #[derive(Debug, Clone)]
@@ -43,15 +43,30 @@ impl ObjectReader {
         Ok((bytes, size))
     }
 
-    /// Reads the given byte ranges, in order.
+    /// Reads the given byte ranges, in order. Empty ranges read as empty bytes without a
+    /// request (some stores refuse them).
     pub async fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-        if ranges.is_empty() {
-            return Ok(Vec::new());
+        let wanted: Vec<Range<u64>> = ranges
+            .iter()
+            .filter(|r| r.start != r.end)
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok(vec![Bytes::new(); ranges.len()]);
         }
-        self.location
+        let mut fetched = self
+            .location
             .store
-            .get_ranges(&self.location.path, ranges)
+            .get_ranges(&self.location.path, &wanted)
             .await
-            .map_err(|e| IoError::from_store(&self.location.uri, e))
+            .map_err(|e| IoError::from_store(&self.location.uri, e))?
+            .into_iter();
+        Ok(ranges
+            .iter()
+            .map(|r| match r.start == r.end {
+                true => Bytes::new(),
+                false => fetched.next().unwrap_or_default(),
+            })
+            .collect())
     }
 }

@@ -5,7 +5,7 @@ use object_store::buffered::BufWriter;
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{IoError, Result};
-use crate::uri::ObjectLocation;
+use crate::location::ObjectLocation;
 
 /// Writes one object. Nothing is visible at its path until [`ObjectWriter::finish`]
 /// succeeds; [`ObjectWriter::abort`] cleans up what was uploaded.
