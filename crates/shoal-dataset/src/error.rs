@@ -33,6 +33,51 @@ pub enum Error {
         after: u64,
     },
 
+    /// No dataset exists at the URI.
+    #[error("no dataset at '{uri}'")]
+    DatasetNotFound { uri: String },
+
+    /// A dataset already exists where one was to be created.
+    #[error(
+        "a dataset already exists at '{uri}' (version {version}); append to it or overwrite it"
+    )]
+    DatasetExists { uri: String, version: u64 },
+
+    /// The requested version does not exist.
+    #[error("'{uri}' has no version {version} (latest is {latest})")]
+    VersionNotFound {
+        uri: String,
+        version: u64,
+        latest: u64,
+    },
+
+    /// Another writer committed a change this one cannot be combined with.
+    #[error("'{uri}': {mine} conflicts with {theirs}, committed concurrently as version {version}; reload and retry")]
+    Conflict {
+        uri: String,
+        mine: String,
+        theirs: String,
+        version: u64,
+    },
+
+    /// Writers kept committing in between: the retries ran out.
+    #[error(
+        "'{uri}': gave up committing {mine} after {attempts} attempts lost to concurrent writers"
+    )]
+    TooManyRetries {
+        uri: String,
+        mine: String,
+        attempts: usize,
+    },
+
+    /// Batches whose schema differs from the dataset's.
+    #[error("'{uri}': schema does not match the dataset: {differences}")]
+    SchemaMismatch { uri: String, differences: String },
+
+    /// Arrow failed to assemble a result.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+
     /// A background task failed (a panic in decoding is reported here, not propagated).
     #[error("background task failed: {0}")]
     Task(String),

@@ -20,6 +20,7 @@ use shoal_format::{parse_footer, Fetched, FileMetadata, FooterRead, ReadPlan, DE
 use shoal_io::{resolve, ObjectLocation, ObjectReader};
 
 use crate::error::{Error, Result};
+use crate::projection::column_indices;
 
 /// An open Shoal file: its metadata, and a way to read its bytes.
 #[derive(Debug, Clone)]
@@ -95,29 +96,7 @@ impl FileReader {
 
     /// Column indices for the given names, or all columns when `names` is `None`.
     pub fn projection<S: AsRef<str>>(&self, names: Option<&[S]>) -> Result<Vec<usize>> {
-        let Some(names) = names else {
-            return Ok((0..self.meta.columns.len()).collect());
-        };
-        names
-            .iter()
-            .map(|name| {
-                self.meta
-                    .schema
-                    .index_of(name.as_ref())
-                    .map_err(|_| Error::ColumnNotFound {
-                        uri: self.uri().to_string(),
-                        name: name.as_ref().to_string(),
-                        available: self
-                            .meta
-                            .schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })
-            })
-            .collect()
+        column_indices(&self.meta.schema, names, self.uri())
     }
 
     /// Plans reading rows `rows` of the columns `projection` (sync, no I/O).

@@ -36,6 +36,13 @@ mod types;
 mod wire;
 mod writer;
 
+/// Building blocks for Shoal's other binary encodings (the dataset manifest): the footer's
+/// bounds-checked wire primitives and the Arrow schema codec.
+pub mod codec {
+    pub use crate::types::{decode_schema, encode_schema};
+    pub use crate::wire::{WireReader, WireWriter};
+}
+
 pub use compression::Compression;
 pub use error::{FormatError, Result};
 pub use fetched::Fetched;
@@ -46,5 +53,5 @@ pub use metadata::{
 pub use page_encode::{Encoding, NodeInfo};
 pub use plan::ReadPlan;
 pub use stats::{bound_as_array, PageStats};
-pub use types::{check_schema, NodeKind};
+pub use types::{check_schema, schema_differences, NodeKind};
 pub use writer::{FileEncoder, WriteOptions, DEFAULT_PAGE_SIZE};

@@ -134,6 +134,35 @@ fn check_type(path: &str, dt: &DataType, depth: usize) -> Result<()> {
     }
 }
 
+/// How `got` differs from `expected`, one phrase per difference (empty when equal).
+pub fn schema_differences(expected: &Schema, got: &Schema) -> Vec<String> {
+    let mut diffs = Vec::new();
+    for f in expected.fields() {
+        match got.field_with_name(f.name()) {
+            Err(_) => diffs.push(format!("column '{}' is missing", f.name())),
+            Ok(g) if g.data_type() != f.data_type() => diffs.push(format!(
+                "column '{}' has type {} instead of {}",
+                f.name(),
+                g.data_type(),
+                f.data_type()
+            )),
+            Ok(g) if g.is_nullable() != f.is_nullable() => {
+                diffs.push(format!("column '{}' differs in nullability", f.name()))
+            }
+            Ok(_) => {}
+        }
+    }
+    for g in got.fields() {
+        if expected.field_with_name(g.name()).is_err() {
+            diffs.push(format!("column '{}' is not in the schema", g.name()));
+        }
+    }
+    if diffs.is_empty() && expected.fields() != got.fields() {
+        diffs.push("columns are in a different order or differ in field metadata".into());
+    }
+    diffs
+}
+
 // Type tags in the footer. Never renumber: they are part of the on-disk format.
 const TAG_BOOL: u8 = 1;
 const TAG_INT8: u8 = 2;

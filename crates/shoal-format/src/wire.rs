@@ -1,4 +1,5 @@
-//! Little-endian primitives for the footer encoding: a byte sink and a bounds-checked reader.
+//! Little-endian primitives for Shoal's binary encodings (the file footer, the dataset
+//! manifest): a byte sink and a bounds-checked reader.
 //!
 //! Integers are either fixed-width little-endian or unsigned LEB128 varints. Strings and byte
 //! strings are a varint length followed by the bytes. [`WireReader`] never reads past its
@@ -24,6 +25,11 @@ impl WireWriter {
 
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
+    }
+
+    /// Appends bytes as they are (no length prefix).
+    pub fn raw(&mut self, b: &[u8]) {
+        self.buf.extend_from_slice(b);
     }
 
     pub fn u32(&mut self, v: u32) {
@@ -71,13 +77,18 @@ impl<'a> WireReader<'a> {
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
         if n > self.remaining() {
             return Err(FormatError::corrupt(format!(
-                "footer truncated while reading {what} at byte {}",
+                "truncated while reading {what} at byte {}",
                 self.pos
             )));
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
+    }
+
+    /// The next `n` bytes as they are.
+    pub fn raw(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        self.take(n, what)
     }
 
     pub fn u8(&mut self, what: &str) -> Result<u8> {

@@ -17,7 +17,7 @@ use crate::format_version::{header_bytes, tail_bytes, HEADER_LEN};
 use crate::metadata::{encode_footer, PageMeta};
 use crate::page_encode::{encode_page, padded, Encoding};
 use crate::stats;
-use crate::types::check_schema;
+use crate::types::{check_schema, schema_differences};
 
 /// Default target size of a page.
 ///
@@ -106,10 +106,8 @@ impl FileEncoder {
     /// Buffers a batch; returns the bytes of the pages it completed, to be appended in order.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<Vec<Bytes>> {
         if batch.schema().fields() != self.schema.fields() {
-            return Err(FormatError::SchemaMismatch(describe_mismatch(
-                &self.schema,
-                &batch.schema(),
-            )));
+            let differences = schema_differences(&self.schema, &batch.schema());
+            return Err(FormatError::SchemaMismatch(differences.join("; ")));
         }
         let mut out = self.start();
         for index in 0..self.columns.len() {
@@ -230,32 +228,4 @@ fn logical_size(array: &ArrayRef) -> usize {
         .to_data()
         .get_slice_memory_size()
         .unwrap_or_else(|_| array.get_buffer_memory_size())
-}
-
-fn describe_mismatch(expected: &SchemaRef, got: &SchemaRef) -> String {
-    let mut diffs = Vec::new();
-    for f in expected.fields() {
-        match got.field_with_name(f.name()) {
-            Err(_) => diffs.push(format!("column '{}' is missing", f.name())),
-            Ok(g) if g.data_type() != f.data_type() => diffs.push(format!(
-                "column '{}' has type {} instead of {}",
-                f.name(),
-                g.data_type(),
-                f.data_type()
-            )),
-            Ok(g) if g.is_nullable() != f.is_nullable() => {
-                diffs.push(format!("column '{}' differs in nullability", f.name()))
-            }
-            Ok(_) => {}
-        }
-    }
-    for g in got.fields() {
-        if expected.field_with_name(g.name()).is_err() {
-            diffs.push(format!("column '{}' is not in the file's schema", g.name()));
-        }
-    }
-    if diffs.is_empty() {
-        diffs.push("columns are in a different order or differ in field metadata".into());
-    }
-    diffs.join("; ")
 }

@@ -1,0 +1,71 @@
+//! The commit protocol: data files first, then the manifest with put-if-not-exists.
+//!
+//! A writer prepares its [`Change`] against the version it read and tries to create the next
+//! version's manifest. Exactly one writer can create a given manifest; a writer that loses
+//! the race loads every version committed since, checks that its change commutes with each
+//! (appends do), and tries again on top of the newest, a bounded number of times with a short
+//! randomised pause. A change that does not commute fails with [`Error::Conflict`] naming both
+//! operations. Nothing half-written is ever visible: until the manifest exists, the new data
+//! files are referenced by nothing (`cleanup` removes files no version references).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use rand::Rng;
+use shoal_io::ObjectLocation;
+
+use crate::change::{commutes, Change};
+use crate::error::{Error, Result};
+use crate::layout;
+use crate::manifest::Manifest;
+use crate::versions;
+
+/// How many times a writer tries before giving up to concurrent writers.
+const MAX_ATTEMPTS: usize = 100;
+
+/// Commits `change` on top of `base` (the version it was prepared against; `None` for a new
+/// dataset) and returns the manifest of the new version.
+pub(crate) async fn commit(
+    root: &ObjectLocation,
+    base: Option<Arc<Manifest>>,
+    change: &Change,
+) -> Result<Arc<Manifest>> {
+    let mut base = base;
+    for attempt in 0..MAX_ATTEMPTS {
+        let next = change.apply(base.as_deref(), now_ms(), &root.uri)?;
+        let location = layout::manifest(root, next.version);
+        if shoal_io::put_if_not_exists(&location, Bytes::from(next.encode())).await? {
+            versions::write_hint(root, next.version).await;
+            return Ok(Arc::new(next));
+        }
+        // Lost the race: catch up with everything committed since `base`.
+        let mut seen = base.as_ref().map_or(0, |b| b.version);
+        while let Some(theirs) = versions::load(root, seen + 1).await? {
+            let creating = matches!(change, Change::Create { .. });
+            if !creating && !commutes(change, &theirs.operation) {
+                return Err(Error::Conflict {
+                    uri: root.uri.clone(),
+                    mine: change.operation().to_string(),
+                    theirs: theirs.operation.to_string(),
+                    version: theirs.version,
+                });
+            }
+            seen = theirs.version;
+            base = Some(theirs);
+        }
+        let pause = rand::thread_rng().gen_range(0..=(1u64 << attempt.min(6)));
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+    }
+    Err(Error::TooManyRetries {
+        uri: root.uri.clone(),
+        mine: change.operation().to_string(),
+        attempts: MAX_ATTEMPTS,
+    })
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

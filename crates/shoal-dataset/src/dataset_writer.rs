@@ -1,0 +1,177 @@
+//! [`DatasetWriter`]: writes batches into new fragments and commits them as a new version.
+//!
+//! Batches go into data files of at most `max_rows_per_file` rows; nothing is visible until
+//! [`DatasetWriter::commit`] writes the manifest. An append checks the schema before any data
+//! is written and fails with every difference listed.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use shoal_format::{schema_differences, WriteOptions};
+use shoal_io::{resolve, ObjectLocation};
+
+use crate::change::Change;
+use crate::commit::commit;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::file_writer::FileWriter;
+use crate::layout;
+use crate::manifest::{DataFile, Manifest};
+use crate::versions;
+
+/// How a write relates to what is already at the URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// Create a new dataset; fails if one exists.
+    Create,
+    /// Add rows to an existing dataset with the same schema.
+    Append,
+    /// Replace every row (and possibly the schema) of a dataset, creating it if needed.
+    Overwrite,
+}
+
+/// How data files are written.
+#[derive(Debug, Clone)]
+pub struct WriteParams {
+    /// Rows per data file (fragment) at most.
+    pub max_rows_per_file: u64,
+    /// Page size and compression of the data files.
+    pub file: WriteOptions,
+}
+
+impl Default for WriteParams {
+    fn default() -> Self {
+        Self {
+            max_rows_per_file: 1 << 20,
+            file: WriteOptions::default(),
+        }
+    }
+}
+
+/// Writes one change to a dataset.
+pub struct DatasetWriter {
+    root: ObjectLocation,
+    mode: WriteMode,
+    base: Option<Arc<Manifest>>,
+    schema: SchemaRef,
+    params: WriteParams,
+    current: Option<(FileWriter, String)>,
+    files: Vec<DataFile>,
+}
+
+impl DatasetWriter {
+    /// Starts a write of batches of `schema` to the dataset at `uri`.
+    pub async fn new(
+        uri: &str,
+        schema: SchemaRef,
+        mode: WriteMode,
+        params: WriteParams,
+    ) -> Result<Self> {
+        let root = resolve(uri)?;
+        let base = versions::latest(&root).await?;
+        match (mode, &base) {
+            (WriteMode::Create, Some(b)) => {
+                return Err(Error::DatasetExists {
+                    uri: uri.to_string(),
+                    version: b.version,
+                })
+            }
+            (WriteMode::Append, None) => {
+                return Err(Error::DatasetNotFound {
+                    uri: uri.to_string(),
+                })
+            }
+            (WriteMode::Append, Some(b)) => {
+                let differences = schema_differences(&b.schema, &schema);
+                if !differences.is_empty() {
+                    return Err(Error::SchemaMismatch {
+                        uri: uri.to_string(),
+                        differences: differences.join("; "),
+                    });
+                }
+            }
+            _ => {}
+        }
+        shoal_format::check_schema(&schema).map_err(Error::format(uri))?;
+        Ok(Self {
+            root,
+            mode,
+            base,
+            schema,
+            params: WriteParams {
+                max_rows_per_file: params.max_rows_per_file.max(1),
+                ..params
+            },
+            current: None,
+            files: Vec::new(),
+        })
+    }
+
+    /// Writes a batch, starting new data files as they fill up.
+    pub async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut offset = 0;
+        while offset < batch.num_rows() {
+            let (writer, _) = match &mut self.current {
+                Some(current) => current,
+                None => {
+                    let path = layout::new_data_file();
+                    let writer = FileWriter::create_at(
+                        self.root.child(&path),
+                        self.schema.clone(),
+                        self.params.file.clone(),
+                    )?;
+                    self.current.insert((writer, path))
+                }
+            };
+            let room = (self.params.max_rows_per_file - writer.num_rows()) as usize;
+            let rows = room.min(batch.num_rows() - offset);
+            writer.write(&batch.slice(offset, rows)).await?;
+            offset += rows;
+            if writer.num_rows() >= self.params.max_rows_per_file {
+                self.finish_file().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish_file(&mut self) -> Result<()> {
+        if let Some((writer, path)) = self.current.take() {
+            let written = writer.finish().await?;
+            self.files.push(DataFile {
+                path,
+                size: written.bytes,
+                rows: written.rows,
+            });
+        }
+        Ok(())
+    }
+
+    /// Finishes the data files and commits them as the next version.
+    pub async fn commit(mut self) -> Result<Dataset> {
+        self.finish_file().await?;
+        let files = std::mem::take(&mut self.files);
+        let change = match self.mode {
+            WriteMode::Create => Change::Create {
+                schema: self.schema.clone(),
+                files,
+            },
+            WriteMode::Append => Change::Append { files },
+            WriteMode::Overwrite => Change::Overwrite {
+                schema: self.schema.clone(),
+                files,
+            },
+        };
+        let manifest = commit(&self.root, self.base.clone(), &change).await?;
+        Ok(Dataset::from_parts(self.root.clone(), manifest))
+    }
+
+    /// Abandons the write. Finished data files stay until `cleanup` removes them, since
+    /// nothing references them.
+    pub async fn abort(mut self) -> Result<()> {
+        if let Some((writer, _)) = self.current.take() {
+            writer.abort().await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,35 @@
+//! Where things live inside a dataset (see `../shared/DESIGN.md`, "On disk").
+//!
+//! ```text
+//! <dataset>/
+//!   _latest                      the latest version number, as text (a hint, rewritten after
+//!                                every commit; readers check for newer versions anyway)
+//!   _versions/<version>.manifest one manifest per version, zero-padded to 20 digits so that
+//!                                listings sort by version; written with put-if-not-exists
+//!   data/<uuid>.shoal            data files, never modified after commit
+//! ```
+
+use shoal_io::ObjectLocation;
+
+/// The hint holding the latest version number.
+pub(crate) const LATEST_HINT: &str = "_latest";
+/// The folder of manifests.
+pub(crate) const VERSIONS_DIR: &str = "_versions";
+/// The folder of data files.
+pub(crate) const DATA_DIR: &str = "data";
+const MANIFEST_SUFFIX: &str = ".manifest";
+
+/// The manifest of `version`.
+pub(crate) fn manifest(root: &ObjectLocation, version: u64) -> ObjectLocation {
+    root.child(&format!("{VERSIONS_DIR}/{version:020}{MANIFEST_SUFFIX}"))
+}
+
+/// The version a manifest file name (relative to `_versions/`) stands for.
+pub(crate) fn version_of(name: &str) -> Option<u64> {
+    name.strip_suffix(MANIFEST_SUFFIX)?.parse().ok()
+}
+
+/// A new, unique data file path (relative to the root).
+pub(crate) fn new_data_file() -> String {
+    format!("{DATA_DIR}/{}.shoal", uuid::Uuid::new_v4())
+}

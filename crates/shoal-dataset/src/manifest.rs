@@ -1,0 +1,387 @@
+//! The manifest: everything one version of a dataset is, in one immutable object.
+//!
+//! A manifest names the version, when and by what operation it was made, the Arrow schema
+//! (with a stable id per top-level field), and the fragments: each a data file (path relative
+//! to the dataset root, size, rows, so opening a fragment needs no size request) and an
+//! optional deletion file. Manifests are written once, with put-if-not-exists, to
+//! `_versions/<version>.manifest`; that write is the commit.
+//!
+//! The encoding (see `docs/format.md`, "Manifest") is framed like a Shoal file: magic and
+//! version first, then the body in the format crate's wire primitives, then a crc32c of the
+//! body. A manifest of a newer version than this build knows is refused with a clear error.
+
+use std::sync::Arc;
+
+use arrow_schema::SchemaRef;
+use shoal_format::codec::{decode_schema, encode_schema, WireReader, WireWriter};
+use shoal_format::FormatError;
+
+/// The eight bytes every manifest starts with.
+pub const MANIFEST_MAGIC: [u8; 8] = *b"SHOALMAN";
+/// The manifest encoding this build writes and the newest it reads.
+pub const MANIFEST_MAJOR: u16 = 1;
+pub const MANIFEST_MINOR: u16 = 0;
+
+/// One version of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// The version number, from 1.
+    pub version: u64,
+    /// When the version was committed, in milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// What made this version.
+    pub operation: Operation,
+    /// The dataset's schema.
+    pub schema: SchemaRef,
+    /// A stable id per top-level field of `schema`, in order.
+    pub field_ids: Vec<u32>,
+    /// The fragments, in row-address order.
+    pub fragments: Vec<Fragment>,
+    /// The id the next new fragment gets; never reused.
+    pub next_fragment_id: u64,
+}
+
+/// A piece of the dataset: one data file and what has been deleted from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    /// Stable id, part of every row address in this fragment.
+    pub id: u64,
+    pub data: DataFile,
+    pub deletion: Option<DeletionFile>,
+}
+
+/// A Shoal file holding a fragment's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFile {
+    /// Path relative to the dataset root, e.g. `data/<uuid>.shoal`.
+    pub path: String,
+    /// Size of the file in bytes.
+    pub size: u64,
+    /// Rows in the file, deleted ones included.
+    pub rows: u64,
+}
+
+/// A deletion vector of a fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletionFile {
+    /// Path relative to the dataset root, e.g. `_deletions/<fragment>-<version>.bin`.
+    pub path: String,
+    /// Rows of the fragment it marks deleted.
+    pub deleted_rows: u64,
+}
+
+impl Fragment {
+    /// Rows of the fragment that are not deleted.
+    pub fn live_rows(&self) -> u64 {
+        self.data.rows - self.deletion.as_ref().map_or(0, |d| d.deleted_rows)
+    }
+}
+
+/// What an operation did; recorded in the manifest it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// The dataset was created with `rows` rows.
+    Create { rows: u64 },
+    /// `rows` rows were appended as new fragments.
+    Append { rows: u64 },
+    /// Every fragment was replaced by new ones holding `rows` rows.
+    Overwrite { rows: u64 },
+    /// `rows` rows matching `predicate` were deleted.
+    Delete { predicate: String, rows: u64 },
+    /// `removed` fragments were rewritten into `added` ones, dropping deleted rows.
+    Compact { removed: u64, added: u64 },
+}
+
+impl Operation {
+    /// A short name: create, append, overwrite, delete or compact.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Create { .. } => "create",
+            Operation::Append { .. } => "append",
+            Operation::Overwrite { .. } => "overwrite",
+            Operation::Delete { .. } => "delete",
+            Operation::Compact { .. } => "compact",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Operation::Create { rows } => write!(f, "create ({rows} rows)"),
+            Operation::Append { rows } => write!(f, "append ({rows} rows)"),
+            Operation::Overwrite { rows } => write!(f, "overwrite ({rows} rows)"),
+            Operation::Delete { predicate, rows } => {
+                write!(f, "delete where {predicate} ({rows} rows)")
+            }
+            Operation::Compact { removed, added } => {
+                write!(f, "compact ({removed} fragments into {added})")
+            }
+        }
+    }
+}
+
+impl Manifest {
+    /// Rows of the version (deleted rows excluded).
+    pub fn num_rows(&self) -> u64 {
+        self.fragments.iter().map(Fragment::live_rows).sum()
+    }
+
+    /// The manifest's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut body = WireWriter::new();
+        body.varint(self.version);
+        body.varint(self.timestamp_ms);
+        encode_operation(&mut body, &self.operation);
+        encode_schema(&mut body, &self.schema);
+        for id in &self.field_ids {
+            body.varint(u64::from(*id));
+        }
+        body.varint(self.next_fragment_id);
+        body.len(self.fragments.len());
+        for f in &self.fragments {
+            body.varint(f.id);
+            body.str(&f.data.path);
+            body.varint(f.data.size);
+            body.varint(f.data.rows);
+            match &f.deletion {
+                Some(d) => {
+                    body.u8(1);
+                    body.str(&d.path);
+                    body.varint(d.deleted_rows);
+                }
+                None => body.u8(0),
+            }
+        }
+        let body = body.into_inner();
+        let mut out = WireWriter::new();
+        out.raw(&MANIFEST_MAGIC);
+        out.raw(&MANIFEST_MAJOR.to_le_bytes());
+        out.raw(&MANIFEST_MINOR.to_le_bytes());
+        out.raw(&body);
+        out.u32(crc32c::crc32c(&body));
+        out.into_inner()
+    }
+
+    /// Parses a manifest, refusing corrupt bytes and newer encodings.
+    pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
+        let corrupt = |m: String| FormatError::Corrupt(format!("manifest: {m}"));
+        let mut r = WireReader::new(bytes);
+        if r.raw(8, "manifest magic")? != MANIFEST_MAGIC {
+            return Err(corrupt("bad magic: not a Shoal manifest".into()));
+        }
+        let major = u16::from_le_bytes([r.u8("major")?, r.u8("major")?]);
+        let minor = u16::from_le_bytes([r.u8("minor")?, r.u8("minor")?]);
+        if major != MANIFEST_MAJOR || minor > MANIFEST_MINOR {
+            return Err(FormatError::UnsupportedVersion {
+                major,
+                minor,
+                max_major: MANIFEST_MAJOR,
+                max_minor: MANIFEST_MINOR,
+            });
+        }
+        let body_len = r
+            .remaining()
+            .checked_sub(4)
+            .ok_or_else(|| corrupt("truncated before its checksum".into()))?;
+        let body = r.raw(body_len, "manifest body")?;
+        let stored = r.u32("manifest checksum")?;
+        let computed = crc32c::crc32c(body);
+        if stored != computed {
+            return Err(FormatError::Checksum {
+                what: "manifest".into(),
+                stored,
+                computed,
+            });
+        }
+        let mut r = WireReader::new(body);
+        let version = r.varint("version")?;
+        let timestamp_ms = r.varint("timestamp")?;
+        let operation = decode_operation(&mut r)?;
+        let schema = Arc::new(decode_schema(&mut r)?);
+        let mut field_ids = Vec::new();
+        for _ in schema.fields() {
+            let id = r.varint("field id")?;
+            field_ids.push(u32::try_from(id).map_err(|_| corrupt(format!("field id {id}")))?);
+        }
+        let next_fragment_id = r.varint("next fragment id")?;
+        let n = r.count("fragment count")?;
+        let mut fragments = Vec::new();
+        for _ in 0..n {
+            let id = r.varint("fragment id")?;
+            let data = DataFile {
+                path: r.str("data file path")?.to_string(),
+                size: r.varint("data file size")?,
+                rows: r.varint("data file rows")?,
+            };
+            let deletion = match r.u8("deletion flag")? {
+                0 => None,
+                1 => Some(DeletionFile {
+                    path: r.str("deletion file path")?.to_string(),
+                    deleted_rows: r.varint("deleted rows")?,
+                }),
+                v => return Err(corrupt(format!("deletion flag {v}"))),
+            };
+            if deletion
+                .as_ref()
+                .is_some_and(|d| d.deleted_rows > data.rows)
+            {
+                return Err(corrupt(format!(
+                    "fragment {id} deletes more rows than it has"
+                )));
+            }
+            fragments.push(Fragment { id, data, deletion });
+        }
+        if r.remaining() != 0 {
+            return Err(corrupt(format!(
+                "{} unexpected bytes at the end",
+                r.remaining()
+            )));
+        }
+        Ok(Self {
+            version,
+            timestamp_ms,
+            operation,
+            schema,
+            field_ids,
+            fragments,
+            next_fragment_id,
+        })
+    }
+}
+
+// Operation tags. Never renumber: they are part of the on-disk format.
+const OP_CREATE: u8 = 1;
+const OP_APPEND: u8 = 2;
+const OP_OVERWRITE: u8 = 3;
+const OP_DELETE: u8 = 4;
+const OP_COMPACT: u8 = 5;
+
+fn encode_operation(w: &mut WireWriter, op: &Operation) {
+    match op {
+        Operation::Create { rows } => {
+            w.u8(OP_CREATE);
+            w.varint(*rows);
+        }
+        Operation::Append { rows } => {
+            w.u8(OP_APPEND);
+            w.varint(*rows);
+        }
+        Operation::Overwrite { rows } => {
+            w.u8(OP_OVERWRITE);
+            w.varint(*rows);
+        }
+        Operation::Delete { predicate, rows } => {
+            w.u8(OP_DELETE);
+            w.str(predicate);
+            w.varint(*rows);
+        }
+        Operation::Compact { removed, added } => {
+            w.u8(OP_COMPACT);
+            w.varint(*removed);
+            w.varint(*added);
+        }
+    }
+}
+
+fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
+    Ok(match r.u8("operation")? {
+        OP_CREATE => Operation::Create {
+            rows: r.varint("rows")?,
+        },
+        OP_APPEND => Operation::Append {
+            rows: r.varint("rows")?,
+        },
+        OP_OVERWRITE => Operation::Overwrite {
+            rows: r.varint("rows")?,
+        },
+        OP_DELETE => Operation::Delete {
+            predicate: r.str("predicate")?.to_string(),
+            rows: r.varint("rows")?,
+        },
+        OP_COMPACT => Operation::Compact {
+            removed: r.varint("removed")?,
+            added: r.varint("added")?,
+        },
+        other => {
+            return Err(FormatError::Corrupt(format!(
+                "manifest: unknown operation {other}"
+            )))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_schema::{DataType, Field, Schema};
+
+    fn sample() -> Manifest {
+        Manifest {
+            version: 7,
+            timestamp_ms: 1_790_000_000_000,
+            operation: Operation::Delete {
+                predicate: "id = 3".into(),
+                rows: 1,
+            },
+            schema: Arc::new(Schema::new(vec![
+                Field::new("id", DataType::Int64, false),
+                Field::new("text", DataType::Utf8, true),
+            ])),
+            field_ids: vec![0, 1],
+            fragments: vec![
+                Fragment {
+                    id: 0,
+                    data: DataFile {
+                        path: "data/a.shoal".into(),
+                        size: 1234,
+                        rows: 10,
+                    },
+                    deletion: Some(DeletionFile {
+                        path: "_deletions/0-7.bin".into(),
+                        deleted_rows: 1,
+                    }),
+                },
+                Fragment {
+                    id: 4,
+                    data: DataFile {
+                        path: "data/b.shoal".into(),
+                        size: 99,
+                        rows: 5,
+                    },
+                    deletion: None,
+                },
+            ],
+            next_fragment_id: 5,
+        }
+    }
+
+    #[test]
+    fn manifests_round_trip() {
+        let m = sample();
+        let decoded = Manifest::decode(&m.encode()).unwrap();
+        assert_eq!(decoded, m);
+        assert_eq!(decoded.num_rows(), 14);
+    }
+
+    #[test]
+    fn every_truncation_and_bit_flip_is_an_error() {
+        let bytes = sample().encode();
+        for cut in 0..bytes.len() {
+            assert!(Manifest::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in 0..bytes.len() {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x40;
+            assert!(Manifest::decode(&flipped).is_err(), "flip at {i}");
+        }
+    }
+
+    #[test]
+    fn a_newer_encoding_is_refused_by_name() {
+        let mut bytes = sample().encode();
+        bytes[10..12].copy_from_slice(&(MANIFEST_MINOR + 1).to_le_bytes());
+        let err = Manifest::decode(&bytes).unwrap_err().to_string();
+        assert!(err.contains("1.1") && err.contains("up to 1.0"), "{err}");
+    }
+}
