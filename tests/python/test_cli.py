@@ -70,7 +70,7 @@ def test_user_errors_are_one_clear_line_and_change_nothing(shoal, tmp_path):
         (("import", tmp_path / "a.shoal", tmp_path / "y.shoal", "--format", "parquet"), "not a readable Parquet file"),
         (("import", tmp_path / "a.txt", tmp_path / "z.shoal"), "cannot tell the format"),
         (("export", tmp_path / "a.shoal", tmp_path / "a.parquet"), "already exists"),
-        (("info", "s3://bucket/x.shoal"), "unsupported storage scheme"),
+        (("info", "ftp://host/x.shoal"), "unsupported storage scheme"),
         (("import", tmp_path / "a.parquet", tmp_path / "c.shoal", "--compression", "gzip"), "unknown compression"),
     ]
     for args, message in cases:
@@ -106,3 +106,27 @@ def test_corrupt_file_is_reported_not_crashed_on(shoal, tmp_path):
     truncated.write_bytes(bytes(data[:-10]))
     proc = shoal("head", truncated, check=False)
     assert proc.returncode == 1 and "not a Shoal file, or truncated" in proc.stderr
+
+
+def test_the_same_commands_work_on_s3(shoal, tmp_path):
+    import os
+    import time
+
+    import pytest
+
+    bucket = os.environ.get("SHOAL_TEST_S3_BUCKET")
+    if not bucket:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but SHOAL_TEST_S3_BUCKET is not (scripts/test.sh starts the server)")
+        pytest.skip("no S3 test server (run scripts/s3-server.sh start and export target/s3-test.env)")
+    table = pa.table({"id": pa.array(range(20_000), pa.int64()),
+                      "text": pa.array([f"row {i}" for i in range(20_000)])})
+    pq.write_table(table, tmp_path / "t.parquet")
+    uri = f"s3://{bucket}/cli-{time.time_ns()}/t.shoal"
+    shoal("import", tmp_path / "t.parquet", uri)
+    assert "already exists" in shoal("import", tmp_path / "t.parquet", uri, check=False).stderr
+    assert "2 of 20000 rows" in shoal("head", uri, "-n", "2").stdout
+    info = json.loads(shoal("info", uri, "--json").stdout)
+    assert info["rows"] == 20_000
+    shoal("export", uri, tmp_path / "back.parquet")
+    assert pq.read_table(tmp_path / "back.parquet").equals(table)
