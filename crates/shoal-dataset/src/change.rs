@@ -1,17 +1,20 @@
 //! What a writer wants to do to a dataset, and how that becomes the next manifest.
 //!
-//! A [`Change`] is prepared against the version the writer read (its data files are already
-//! written). [`Change::apply`] turns it into the manifest of the next version on top of any
-//! base; when another writer committed first, the commit loop calls [`commutes`] for each
-//! version it missed and, if all commute, applies the same change again on top of the new
-//! latest version (appends commute with each other, so concurrent appenders never lose rows).
+//! A [`Change`] is prepared against the version the writer read (its data and deletion files
+//! are already written). [`Change::apply`] turns it into the manifest of the next version.
+//! When another writer committed first, the commit loop asks [`Change::fits`] of each version
+//! it missed: appends fit anything but an overwrite; a delete or a compaction fits as long
+//! as the fragments it read are still there, unchanged (so two deletes of different
+//! fragments, or a delete and an append, both land; a delete racing a compaction of the same
+//! fragment is a conflict, since applying both would lose the deletion). A change that fits
+//! every missed version is applied again on top of the newest.
 
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::manifest::{DataFile, Fragment, Manifest, Operation};
+use crate::manifest::{DataFile, DeletionFile, Fragment, Manifest, Operation};
 
-/// A change to commit, its data files already written.
+/// A change to commit, its files already written.
 #[derive(Debug, Clone)]
 pub(crate) enum Change {
     /// A new dataset.
@@ -26,6 +29,35 @@ pub(crate) enum Change {
         schema: SchemaRef,
         files: Vec<DataFile>,
     },
+    /// Rows deleted: new deletion vectors for some fragments.
+    Delete {
+        predicate: String,
+        updates: Vec<DeletionUpdate>,
+    },
+    /// Fragments rewritten into new ones without their deleted rows.
+    Compact {
+        removed: Vec<Fragment>,
+        files: Vec<DataFile>,
+    },
+}
+
+/// A fragment's new deletion vector.
+#[derive(Debug, Clone)]
+pub(crate) struct DeletionUpdate {
+    /// The fragment as the delete read it.
+    pub before: Fragment,
+    /// Its new deletion file; `None` when every row is deleted and the fragment goes.
+    pub after: Option<DeletionFile>,
+}
+
+impl DeletionUpdate {
+    fn newly_deleted(&self) -> u64 {
+        let deleted = |d: Option<&DeletionFile>| d.map_or(0, |d| d.deleted_rows);
+        match &self.after {
+            Some(after) => after.deleted_rows - deleted(self.before.deletion.as_ref()),
+            None => self.before.live_rows(),
+        }
+    }
 }
 
 impl Change {
@@ -36,77 +68,130 @@ impl Change {
             Change::Create { files, .. } => Operation::Create { rows: rows(files) },
             Change::Append { files } => Operation::Append { rows: rows(files) },
             Change::Overwrite { files, .. } => Operation::Overwrite { rows: rows(files) },
+            Change::Delete { predicate, updates } => Operation::Delete {
+                predicate: predicate.clone(),
+                rows: updates.iter().map(DeletionUpdate::newly_deleted).sum(),
+            },
+            Change::Compact { removed, files } => Operation::Compact {
+                removed: removed.len() as u64,
+                added: files.len() as u64,
+            },
+        }
+    }
+
+    /// Whether this change, prepared before `theirs` was committed, can still be applied
+    /// after it.
+    pub(crate) fn fits(&self, theirs: &Manifest) -> bool {
+        let unchanged = |before: &Fragment| theirs.fragments.iter().any(|f| f == before);
+        match self {
+            Change::Create { .. } | Change::Overwrite { .. } => false,
+            Change::Append { .. } => !matches!(theirs.operation, Operation::Overwrite { .. }),
+            Change::Delete { updates, .. } => updates.iter().all(|u| unchanged(&u.before)),
+            Change::Compact { removed, .. } => removed.iter().all(unchanged),
         }
     }
 
     /// The manifest of the version after `base` (none for a new dataset). Fails when the
-    /// change does not fit: creating a dataset that exists, appending to one that does not.
+    /// change does not fit: creating a dataset that exists, changing one that does not, or
+    /// deleting from or compacting fragments that `base` no longer has as they were.
     pub(crate) fn apply(
         &self,
         base: Option<&Manifest>,
         timestamp_ms: u64,
         uri: &str,
     ) -> Result<Manifest> {
-        let next_id = base.map_or(0, |b| b.next_fragment_id);
-        let new_fragments = |files: &[DataFile]| -> Vec<Fragment> {
-            files
-                .iter()
-                .zip(next_id..)
-                .map(|(data, id)| Fragment {
-                    id,
-                    data: data.clone(),
-                    deletion: None,
-                })
-                .collect()
-        };
-        let (schema, field_ids, fragments, added) = match (self, base) {
+        let b = match (self, base) {
             (Change::Create { .. }, Some(b)) => {
                 return Err(Error::DatasetExists {
                     uri: uri.to_string(),
                     version: b.version,
                 })
             }
-            (Change::Append { .. }, None) => {
+            (Change::Create { schema, files } | Change::Overwrite { schema, files }, b) => {
+                let next_id = b.map_or(0, |b| b.next_fragment_id);
+                return Ok(Manifest {
+                    version: b.map_or(1, |b| b.version + 1),
+                    timestamp_ms,
+                    operation: self.operation(),
+                    schema: schema.clone(),
+                    field_ids: (0..schema.fields().len() as u32).collect(),
+                    fragments: new_fragments(files, next_id),
+                    next_fragment_id: next_id + files.len() as u64,
+                });
+            }
+            (_, None) => {
                 return Err(Error::DatasetNotFound {
                     uri: uri.to_string(),
                 })
             }
-            (Change::Append { files }, Some(b)) => {
-                let mut fragments = b.fragments.clone();
-                fragments.extend(new_fragments(files));
-                (
-                    b.schema.clone(),
-                    b.field_ids.clone(),
-                    fragments,
-                    files.len(),
-                )
-            }
-            (Change::Create { schema, files } | Change::Overwrite { schema, files }, _) => {
-                let ids = (0..schema.fields().len() as u32).collect();
-                (schema.clone(), ids, new_fragments(files), files.len())
-            }
+            (_, Some(b)) => b,
         };
+        let conflict = || Error::Conflict {
+            uri: uri.to_string(),
+            mine: self.operation().to_string(),
+            theirs: b.operation.to_string(),
+            version: b.version,
+        };
+        let mut fragments = b.fragments.clone();
+        let mut next_fragment_id = b.next_fragment_id;
+        match self {
+            Change::Append { files } => {
+                fragments.extend(new_fragments(files, next_fragment_id));
+                next_fragment_id += files.len() as u64;
+            }
+            Change::Delete { updates, .. } => {
+                for update in updates {
+                    let at = position(&fragments, &update.before).ok_or_else(conflict)?;
+                    match &update.after {
+                        Some(after) => fragments[at].deletion = Some(after.clone()),
+                        None => {
+                            fragments.remove(at);
+                        }
+                    }
+                }
+            }
+            Change::Compact { removed, files } => {
+                let mut first = usize::MAX;
+                for before in removed {
+                    let at = position(&fragments, before).ok_or_else(conflict)?;
+                    first = first.min(at);
+                    fragments.remove(at);
+                }
+                let first = first.min(fragments.len());
+                let added = new_fragments(files, next_fragment_id);
+                fragments.splice(first..first, added);
+                next_fragment_id += files.len() as u64;
+            }
+            Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
+        }
         Ok(Manifest {
-            version: base.map_or(1, |b| b.version + 1),
+            version: b.version + 1,
             timestamp_ms,
             operation: self.operation(),
-            schema,
-            field_ids,
+            schema: b.schema.clone(),
+            field_ids: b.field_ids.clone(),
             fragments,
-            next_fragment_id: next_id + added as u64,
+            next_fragment_id,
         })
     }
 }
 
-/// Whether `mine`, prepared before `theirs` was committed, can be applied after it unchanged.
-pub(crate) fn commutes(mine: &Change, theirs: &Operation) -> bool {
-    matches!(
-        (mine, theirs),
-        (
-            Change::Append { .. },
-            Operation::Append { .. } | Operation::Delete { .. } | Operation::Compact { .. }
-        )
-    )
+/// Fragments for new data files, numbered from `next_id`.
+fn new_fragments(files: &[DataFile], next_id: u64) -> Vec<Fragment> {
+    files
+        .iter()
+        .zip(next_id..)
+        .map(|(data, id)| Fragment {
+            id,
+            data: data.clone(),
+            deletion: None,
+        })
+        .collect()
+}
+
+/// Where `before` is in `fragments`, if it is there unchanged.
+fn position(fragments: &[Fragment], before: &Fragment) -> Option<usize> {
+    fragments.iter().position(|f| f == before)
 }
 
 #[cfg(test)]
@@ -140,7 +225,7 @@ mod tests {
         }
         .apply(Some(&v1), 2, "ds")
         .unwrap();
-        assert!(commutes(&mine, &theirs.operation));
+        assert!(mine.fits(&theirs));
         let v3 = mine.apply(Some(&theirs), 3, "ds").unwrap();
         assert_eq!(v3.version, 3);
         assert_eq!(v3.num_rows(), 22);
@@ -169,10 +254,11 @@ mod tests {
             schema,
             files: vec![],
         };
-        assert!(!commutes(&overwrite, &Operation::Append { rows: 1 }));
-        assert!(!commutes(
-            &Change::Append { files: vec![] },
-            &Operation::Overwrite { rows: 1 }
-        ));
+        let v2 = Change::Append { files: vec![] }
+            .apply(Some(&v1), 2, "ds")
+            .unwrap();
+        assert!(!overwrite.fits(&v2));
+        let v3 = overwrite.apply(Some(&v2), 3, "ds").unwrap();
+        assert!(!Change::Append { files: vec![] }.fits(&v3));
     }
 }

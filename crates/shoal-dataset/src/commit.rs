@@ -2,9 +2,9 @@
 //!
 //! A writer prepares its [`Change`] against the version it read and tries to create the next
 //! version's manifest. Exactly one writer can create a given manifest; a writer that loses
-//! the race loads every version committed since, checks that its change commutes with each
+//! the race loads every version committed since, checks that its change still fits each
 //! (appends do), and tries again on top of the newest, a bounded number of times with a short
-//! randomised pause. A change that does not commute fails with [`Error::Conflict`] naming both
+//! randomised pause. A change that does not fit fails with [`Error::Conflict`] naming both
 //! operations. Nothing half-written is ever visible: until the manifest exists, the new data
 //! files are referenced by nothing (`cleanup` removes files no version references).
 
@@ -15,7 +15,7 @@ use bytes::Bytes;
 use rand::Rng;
 use shoal_io::ObjectLocation;
 
-use crate::change::{commutes, Change};
+use crate::change::Change;
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::manifest::Manifest;
@@ -41,18 +41,26 @@ pub(crate) async fn commit(
         }
         // Lost the race: catch up with everything committed since `base`.
         let mut seen = base.as_ref().map_or(0, |b| b.version);
+        let mut caught_up = false;
         while let Some(theirs) = versions::load(root, seen + 1).await? {
-            let creating = matches!(change, Change::Create { .. });
-            if !creating && !commutes(change, &theirs.operation) {
-                return Err(Error::Conflict {
-                    uri: root.uri.clone(),
-                    mine: change.operation().to_string(),
-                    theirs: theirs.operation.to_string(),
-                    version: theirs.version,
-                });
+            if *theirs == next {
+                // Ours after all: a retried request found its own earlier success.
+                versions::write_hint(root, next.version).await;
+                return Ok(theirs);
             }
+            check_fits(root, change, &theirs)?;
             seen = theirs.version;
             base = Some(theirs);
+            caught_up = true;
+        }
+        if !caught_up {
+            // The next version is gone (cleaned up) or not visible yet: go by the latest.
+            if let Some(theirs) = versions::latest(root).await? {
+                if theirs.version > seen {
+                    check_fits(root, change, &theirs)?;
+                    base = Some(theirs);
+                }
+            }
         }
         let pause = rand::thread_rng().gen_range(0..=(1u64 << attempt.min(6)));
         tokio::time::sleep(Duration::from_millis(pause)).await;
@@ -61,6 +69,20 @@ pub(crate) async fn commit(
         uri: root.uri.clone(),
         mine: change.operation().to_string(),
         attempts: MAX_ATTEMPTS,
+    })
+}
+
+/// Fails with a conflict unless `change` can be applied after `theirs`.
+fn check_fits(root: &ObjectLocation, change: &Change, theirs: &Manifest) -> Result<()> {
+    if matches!(change, Change::Create { .. }) || change.fits(theirs) {
+        // A create that lost gets `DatasetExists` from `apply` on the next attempt.
+        return Ok(());
+    }
+    Err(Error::Conflict {
+        uri: root.uri.clone(),
+        mine: change.operation().to_string(),
+        theirs: theirs.operation.to_string(),
+        version: theirs.version,
     })
 }
 

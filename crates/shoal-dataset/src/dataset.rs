@@ -2,9 +2,13 @@
 //!
 //! A dataset is a directory (or object-store prefix) of Shoal files, one per fragment, and a
 //! manifest per version. Opening the latest version costs a constant number of requests;
-//! any older version opens by number. Rows are addressed by their offset in the version
-//! (fragments in manifest order); the offsets are stable within a version.
+//! any older version opens by number or by tag. Rows have two names, both stable within a
+//! version: an offset (the row's position among the version's live rows, fragments in
+//! manifest order) and an address (`fragment id << 32 | position in the fragment's data
+//! file`), which also stays the same across versions until a compaction rewrites the
+//! fragment. Deleted rows are skipped by scans and refused by takes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::{RecordBatch, UInt32Array};
@@ -13,10 +17,18 @@ use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use shoal_io::{resolve, ObjectLocation};
 
 use crate::error::{Error, Result};
-use crate::file_reader::FileReader;
+use crate::fragment::OpenFragment;
 use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
-use crate::versions;
+use crate::{tags, versions};
+
+/// Fragments opened at once ahead of a scan.
+const FRAGMENT_READAHEAD: usize = 4;
+
+/// The address of row `row` of the fragment with id `fragment_id`.
+pub fn row_address(fragment_id: u64, row: u64) -> u64 {
+    (fragment_id << 32) | row
+}
 
 /// One version of a dataset.
 #[derive(Debug, Clone)]
@@ -28,38 +40,63 @@ pub struct Dataset {
 impl Dataset {
     /// Opens the latest version of the dataset at `uri`.
     pub async fn open(uri: &str) -> Result<Self> {
-        let root = resolve(uri)?;
+        Self::open_at(resolve(uri)?).await
+    }
+
+    /// Opens the latest version of the dataset at a resolved location (one made with
+    /// storage options, or behind a simulated store).
+    pub async fn open_at(root: ObjectLocation) -> Result<Self> {
         let manifest = versions::latest(&root)
             .await?
             .ok_or_else(|| Error::DatasetNotFound {
-                uri: uri.to_string(),
+                uri: root.uri.clone(),
             })?;
         Ok(Self { root, manifest })
     }
 
     /// Opens version `version` of the dataset at `uri`.
     pub async fn open_version(uri: &str, version: u64) -> Result<Self> {
-        let root = resolve(uri)?;
+        Self::open_version_at(resolve(uri)?, version).await
+    }
+
+    /// Opens version `version` of the dataset at a resolved location.
+    pub async fn open_version_at(root: ObjectLocation, version: u64) -> Result<Self> {
         match versions::load(&root, version).await? {
             Some(manifest) => Ok(Self { root, manifest }),
             None => {
-                let latest =
-                    versions::latest(&root)
-                        .await?
-                        .ok_or_else(|| Error::DatasetNotFound {
-                            uri: uri.to_string(),
-                        })?;
+                let latest = Self::open_at(root).await?;
                 Err(Error::VersionNotFound {
-                    uri: uri.to_string(),
+                    uri: latest.root.uri,
                     version,
-                    latest: latest.version,
+                    latest: latest.manifest.version,
                 })
             }
         }
     }
 
+    /// Opens the version tagged `name` of the dataset at `uri`.
+    pub async fn open_tag(uri: &str, name: &str) -> Result<Self> {
+        let root = resolve(uri)?;
+        let version = tags::version_of(&root, name).await?;
+        Self::open_version_at(root, version).await
+    }
+
+    /// Another version of the same dataset.
+    pub async fn checkout(&self, version: u64) -> Result<Self> {
+        Self::open_version_at(self.root.clone(), version).await
+    }
+
+    /// The latest version of the same dataset, which may be newer than this one.
+    pub async fn latest(&self) -> Result<Self> {
+        Self::open_at(self.root.clone()).await
+    }
+
     pub(crate) fn from_parts(root: ObjectLocation, manifest: Arc<Manifest>) -> Self {
         Self { root, manifest }
+    }
+
+    pub(crate) fn root(&self) -> &ObjectLocation {
+        &self.root
     }
 
     /// The URI the dataset was opened with.
@@ -81,7 +118,7 @@ impl Dataset {
         self.manifest.schema.clone()
     }
 
-    /// Rows in this version.
+    /// Rows in this version, deleted rows excluded.
     pub fn num_rows(&self) -> u64 {
         self.manifest.num_rows()
     }
@@ -90,15 +127,15 @@ impl Dataset {
         &self.manifest.fragments
     }
 
-    /// The manifests of every committed version, oldest first.
+    /// The manifests of every committed version still present, oldest first.
     pub async fn versions(&self) -> Result<Vec<Arc<Manifest>>> {
-        let mut out = Vec::new();
-        for v in versions::list(&self.root).await? {
-            if let Some(m) = versions::load(&self.root, v).await? {
-                out.push(m);
-            }
-        }
-        Ok(out)
+        let numbers = versions::list(&self.root).await?;
+        let loaded: Vec<_> = stream::iter(numbers)
+            .map(|v| versions::load(&self.root, v))
+            .buffered(16)
+            .try_collect()
+            .await?;
+        Ok(loaded.into_iter().flatten().collect())
     }
 
     /// Column indices for the given names, or all columns when `names` is `None`.
@@ -106,14 +143,13 @@ impl Dataset {
         column_indices(&self.manifest.schema, names, self.uri())
     }
 
-    /// Opens the data file of fragment `index` (in manifest order).
-    pub async fn open_fragment(&self, index: usize) -> Result<FileReader> {
-        let fragment = &self.manifest.fragments[index];
-        FileReader::open_location(self.root.child(&fragment.data.path)).await
+    /// Opens fragment `index` (in manifest order): its data file and deletion vector.
+    pub(crate) async fn open_fragment(&self, index: usize) -> Result<OpenFragment> {
+        OpenFragment::open(&self.root, &self.manifest.fragments[index]).await
     }
 
-    /// Streams every row of the columns `projection`, fragment after fragment, in batches of
-    /// up to `batch_rows` rows.
+    /// Streams every live row of the columns `projection`, fragment after fragment, in
+    /// batches of up to `batch_rows` rows.
     pub fn scan(
         &self,
         projection: Vec<usize>,
@@ -121,15 +157,12 @@ impl Dataset {
     ) -> BoxStream<'static, Result<RecordBatch>> {
         let this = self.clone();
         stream::iter(0..self.manifest.fragments.len())
-            .then(move |index| {
+            .map(move |index| {
                 let this = this.clone();
-                let projection = projection.clone();
-                async move {
-                    let reader = this.open_fragment(index).await?;
-                    let rows = reader.num_rows();
-                    Ok::<_, Error>(reader.stream(projection, 0..rows, batch_rows, 2))
-                }
+                async move { this.open_fragment(index).await }
             })
+            .buffered(FRAGMENT_READAHEAD)
+            .map_ok(move |fragment| fragment.stream_live(projection.clone(), batch_rows))
             .try_flatten()
             .boxed()
     }
@@ -138,10 +171,9 @@ impl Dataset {
     pub async fn take(&self, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
         let num_rows = self.num_rows();
         if let Some(&row) = rows.iter().find(|r| **r >= num_rows) {
-            return Err(Error::Format {
-                uri: self.uri().to_string(),
-                error: shoal_format::FormatError::RowOutOfBounds { row, num_rows },
-            });
+            return Err(self.row_not_found(format!(
+                "row offset {row} is out of bounds: the version has {num_rows} rows"
+            )));
         }
         let starts: Vec<u64> = self
             .manifest
@@ -149,32 +181,117 @@ impl Dataset {
             .iter()
             .scan(0, |acc, f| {
                 let start = *acc;
-                *acc += f.data.rows;
+                *acc += f.live_rows();
                 Some(start)
             })
             .collect();
-        // Rows per fragment, in request order, and where each request lands.
-        let mut per_fragment: Vec<Vec<u64>> = vec![Vec::new(); starts.len()];
-        let mut placement = Vec::with_capacity(rows.len());
-        for &row in rows {
-            let f = starts.partition_point(|s| *s <= row) - 1;
-            placement.push((f, per_fragment[f].len()));
-            per_fragment[f].push(row - starts[f]);
-        }
-        let schema = Arc::new(self.manifest.schema.project(projection)?);
-        let mut batches = Vec::new();
-        let mut first_index = vec![0usize; starts.len()];
-        let mut taken = 0;
-        for (f, local) in per_fragment
+        let located: Vec<(usize, u64)> = rows
+            .iter()
+            .map(|&row| {
+                // The last fragment starting at or before `row` that has live rows.
+                let index = starts.partition_point(|s| *s <= row) - 1;
+                (index, row - starts[index])
+            })
+            .collect();
+        self.take_located(projection, &located, true).await
+    }
+
+    /// Takes the rows at addresses `addresses` (see [`row_address`]), in any order, repeats
+    /// allowed. An address of a deleted row, or of a fragment this version does not have, is
+    /// an error.
+    pub async fn take_addresses(
+        &self,
+        projection: &[usize],
+        addresses: &[u64],
+    ) -> Result<RecordBatch> {
+        let located = self.locate_addresses(addresses)?;
+        self.take_located(projection, &located, false).await
+    }
+
+    /// (fragment index, position in its data file) of each address, checked against the
+    /// manifest (deletions are checked once the fragment's deletion vector is loaded).
+    pub(crate) fn locate_addresses(&self, addresses: &[u64]) -> Result<Vec<(usize, u64)>> {
+        let index_of: HashMap<u64, usize> = self
+            .manifest
+            .fragments
             .iter()
             .enumerate()
-            .filter(|(_, l)| !l.is_empty())
-        {
-            let reader = self.open_fragment(f).await?;
-            first_index[f] = taken;
-            taken += local.len();
-            batches.push(reader.take(projection, local).await?);
+            .map(|(i, f)| (f.id, i))
+            .collect();
+        addresses
+            .iter()
+            .map(|&address| {
+                let (id, row) = (address >> 32, address & u64::from(u32::MAX));
+                match index_of.get(&id) {
+                    Some(&i) if row < self.manifest.fragments[i].data.rows => Ok((i, row)),
+                    Some(&i) => Err(self.row_not_found(format!(
+                        "row address {address}: fragment {id} has {} rows, not {}",
+                        self.manifest.fragments[i].data.rows,
+                        row + 1
+                    ))),
+                    None => Err(self.row_not_found(format!(
+                        "row address {address}: there is no fragment {id}"
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn row_not_found(&self, reason: String) -> Error {
+        Error::RowNotFound {
+            uri: self.uri().to_string(),
+            version: self.version(),
+            reason,
         }
+    }
+
+    /// Takes rows given as (fragment index, row): live offsets in the fragment when
+    /// `live_offsets`, else positions in its data file, which must not be deleted.
+    async fn take_located(
+        &self,
+        projection: &[usize],
+        located: &[(usize, u64)],
+        live_offsets: bool,
+    ) -> Result<RecordBatch> {
+        let mut per_fragment: Vec<Vec<u64>> = vec![Vec::new(); self.manifest.fragments.len()];
+        let mut placement = Vec::with_capacity(located.len());
+        for &(f, row) in located {
+            placement.push((f, per_fragment[f].len()));
+            per_fragment[f].push(row);
+        }
+        let wanted: Vec<(usize, Vec<u64>)> = per_fragment
+            .into_iter()
+            .enumerate()
+            .filter(|(_, rows)| !rows.is_empty())
+            .collect();
+        let batches: Vec<(usize, RecordBatch)> = stream::iter(wanted)
+            .map(|(f, rows)| async move {
+                let fragment = self.open_fragment(f).await?;
+                let physical: Vec<u64> = if live_offsets {
+                    rows.iter().map(|&r| fragment.physical_row(r)).collect()
+                } else {
+                    if let Some(&row) = rows.iter().find(|&&r| fragment.is_deleted(r)) {
+                        let address = row_address(fragment.fragment.id, row);
+                        return Err(self.row_not_found(format!(
+                            "row address {address} (fragment {}, row {row}) is deleted",
+                            fragment.fragment.id
+                        )));
+                    }
+                    rows
+                };
+                Ok::<_, Error>((f, fragment.reader.take(projection, &physical).await?))
+            })
+            .buffered(FRAGMENT_READAHEAD)
+            .try_collect()
+            .await?;
+        let schema = Arc::new(self.manifest.schema.project(projection)?);
+        let mut first_index = vec![0usize; self.manifest.fragments.len()];
+        let mut taken = 0;
+        for (f, batch) in &batches {
+            first_index[*f] = taken;
+            taken += batch.num_rows();
+        }
+        let batches: Vec<RecordBatch> = batches.into_iter().map(|(_, b)| b).collect();
         let all = arrow_select::concat::concat_batches(&schema, &batches)?;
         let order: UInt32Array = placement
             .iter()

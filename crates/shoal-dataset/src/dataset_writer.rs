@@ -13,11 +13,10 @@ use shoal_io::{resolve, ObjectLocation};
 
 use crate::change::Change;
 use crate::commit::commit;
+use crate::data_files::DataFilesWriter;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::file_writer::FileWriter;
-use crate::layout;
-use crate::manifest::{DataFile, Manifest};
+use crate::manifest::Manifest;
 use crate::versions;
 
 /// How a write relates to what is already at the URI.
@@ -34,7 +33,7 @@ pub enum WriteMode {
 /// How data files are written.
 #[derive(Debug, Clone)]
 pub struct WriteParams {
-    /// Rows per data file (fragment) at most.
+    /// Rows per data file (fragment) at most; at most 2^32 - 1.
     pub max_rows_per_file: u64,
     /// Page size and compression of the data files.
     pub file: WriteOptions,
@@ -55,9 +54,7 @@ pub struct DatasetWriter {
     mode: WriteMode,
     base: Option<Arc<Manifest>>,
     schema: SchemaRef,
-    params: WriteParams,
-    current: Option<(FileWriter, String)>,
-    files: Vec<DataFile>,
+    files: DataFilesWriter,
 }
 
 impl DatasetWriter {
@@ -94,63 +91,29 @@ impl DatasetWriter {
             _ => {}
         }
         shoal_format::check_schema(&schema).map_err(Error::format(uri))?;
+        let files = DataFilesWriter::new(
+            root.clone(),
+            schema.clone(),
+            params.file,
+            params.max_rows_per_file,
+        );
         Ok(Self {
             root,
             mode,
             base,
             schema,
-            params: WriteParams {
-                max_rows_per_file: params.max_rows_per_file.max(1),
-                ..params
-            },
-            current: None,
-            files: Vec::new(),
+            files,
         })
     }
 
     /// Writes a batch, starting new data files as they fill up.
     pub async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let mut offset = 0;
-        while offset < batch.num_rows() {
-            let (writer, _) = match &mut self.current {
-                Some(current) => current,
-                None => {
-                    let path = layout::new_data_file();
-                    let writer = FileWriter::create_at(
-                        self.root.child(&path),
-                        self.schema.clone(),
-                        self.params.file.clone(),
-                    )?;
-                    self.current.insert((writer, path))
-                }
-            };
-            let room = (self.params.max_rows_per_file - writer.num_rows()) as usize;
-            let rows = room.min(batch.num_rows() - offset);
-            writer.write(&batch.slice(offset, rows)).await?;
-            offset += rows;
-            if writer.num_rows() >= self.params.max_rows_per_file {
-                self.finish_file().await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn finish_file(&mut self) -> Result<()> {
-        if let Some((writer, path)) = self.current.take() {
-            let written = writer.finish().await?;
-            self.files.push(DataFile {
-                path,
-                size: written.bytes,
-                rows: written.rows,
-            });
-        }
-        Ok(())
+        self.files.write(batch).await
     }
 
     /// Finishes the data files and commits them as the next version.
-    pub async fn commit(mut self) -> Result<Dataset> {
-        self.finish_file().await?;
-        let files = std::mem::take(&mut self.files);
+    pub async fn commit(self) -> Result<Dataset> {
+        let files = self.files.finish().await?;
         let change = match self.mode {
             WriteMode::Create => Change::Create {
                 schema: self.schema.clone(),
@@ -168,10 +131,7 @@ impl DatasetWriter {
 
     /// Abandons the write. Finished data files stay until `cleanup` removes them, since
     /// nothing references them.
-    pub async fn abort(mut self) -> Result<()> {
-        if let Some((writer, _)) = self.current.take() {
-            writer.abort().await?;
-        }
-        Ok(())
+    pub async fn abort(self) -> Result<()> {
+        self.files.abort().await
     }
 }

@@ -74,6 +74,42 @@ pub enum Error {
     #[error("'{uri}': schema does not match the dataset: {differences}")]
     SchemaMismatch { uri: String, differences: String },
 
+    /// A `--where` predicate that cannot be parsed or applied.
+    #[error("invalid predicate \"{predicate}\": {reason}")]
+    InvalidPredicate { predicate: String, reason: String },
+
+    /// A row address or offset that does not name a live row of the version.
+    #[error("'{uri}' version {version}: {reason}")]
+    RowNotFound {
+        uri: String,
+        version: u64,
+        reason: String,
+    },
+
+    /// No tag of that name.
+    #[error("'{uri}' has no tag '{name}' (tags: {available})")]
+    TagNotFound {
+        uri: String,
+        name: String,
+        available: String,
+    },
+
+    /// A tag of that name already exists.
+    #[error("'{uri}' already has a tag '{name}' (version {version}); delete it first")]
+    TagExists {
+        uri: String,
+        name: String,
+        version: u64,
+    },
+
+    /// A tag name that cannot be used.
+    #[error("invalid tag name '{name}': {reason}")]
+    InvalidTagName { name: String, reason: String },
+
+    /// An argument out of its range (a zero batch size, a target of zero rows).
+    #[error("{0}")]
+    InvalidArgument(String),
+
     /// Arrow failed to assemble a result.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

@@ -7,6 +7,9 @@
 //!   _versions/<version>.manifest one manifest per version, zero-padded to 20 digits so that
 //!                                listings sort by version; written with put-if-not-exists
 //!   data/<uuid>.shoal            data files, never modified after commit
+//!   _deletions/<fragment>-<uuid>.del
+//!                                deletion vectors, never modified after commit
+//!   _tags/<name>                 a tag: the version number it names, as text
 //! ```
 
 use shoal_io::ObjectLocation;
@@ -17,6 +20,10 @@ pub(crate) const LATEST_HINT: &str = "_latest";
 pub(crate) const VERSIONS_DIR: &str = "_versions";
 /// The folder of data files.
 pub(crate) const DATA_DIR: &str = "data";
+/// The folder of deletion files.
+pub(crate) const DELETIONS_DIR: &str = "_deletions";
+/// The folder of tags.
+pub(crate) const TAGS_DIR: &str = "_tags";
 const MANIFEST_SUFFIX: &str = ".manifest";
 
 /// The manifest of `version`.
@@ -32,4 +39,14 @@ pub(crate) fn version_of(name: &str) -> Option<u64> {
 /// A new, unique data file path (relative to the root).
 pub(crate) fn new_data_file() -> String {
     format!("{DATA_DIR}/{}.shoal", uuid::Uuid::new_v4())
+}
+
+/// A new, unique deletion file path for fragment `fragment_id` (relative to the root).
+pub(crate) fn new_deletion_file(fragment_id: u64) -> String {
+    format!("{DELETIONS_DIR}/{fragment_id}-{}.del", uuid::Uuid::new_v4())
+}
+
+/// The tag named `name`.
+pub(crate) fn tag(root: &ObjectLocation, name: &str) -> ObjectLocation {
+    root.child(&format!("{TAGS_DIR}/{name}"))
 }

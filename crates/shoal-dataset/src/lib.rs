@@ -6,25 +6,38 @@
 //!   reads row ranges, takes and batch streams from it, keeping the phases separate:
 //!   planning is sync, fetching is async I/O, decoding runs off the async runtime.
 //! - [`FileWriter`] streams record batches into a new Shoal file.
-//! - [`Dataset`] is one version of a dataset: fragments (Shoal files) listed by a manifest;
-//!   [`DatasetWriter`] writes a change (create, append, overwrite) and commits it as the next
-//!   version with put-if-not-exists, rebasing on concurrent appends.
+//! - [`Dataset`] is one version of a dataset: fragments (Shoal files, each with an optional
+//!   deletion vector) listed by a manifest. It scans, takes by row offset or address,
+//!   deletes, compacts, tags versions and cleans up old ones; [`DatasetWriter`] writes a
+//!   create, append or overwrite. Every change commits as the next version with
+//!   put-if-not-exists, rebasing on concurrent changes it does not conflict with.
 //!
 //! Users normally reach these through the `shoal` crate.
 
 mod change;
+mod cleanup;
 mod commit;
+mod compact;
+mod data_files;
 mod dataset;
 mod dataset_writer;
+mod delete;
+mod deletion;
 mod error;
 mod file_reader;
 mod file_writer;
+mod fragment;
+mod framing;
 mod layout;
 mod manifest;
+mod predicate;
 mod projection;
+mod tags;
 mod versions;
 
-pub use dataset::Dataset;
+pub use cleanup::CleanupStats;
+pub use compact::CompactOptions;
+pub use dataset::{row_address, Dataset};
 pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
 pub use error::{Error, Result};
 pub use file_reader::FileReader;
@@ -32,3 +45,5 @@ pub use file_writer::{FileWriter, WrittenFile};
 pub use manifest::{
     DataFile, DeletionFile, Fragment, Manifest, Operation, MANIFEST_MAJOR, MANIFEST_MINOR,
 };
+pub use predicate::{CompareOp, Predicate};
+pub use tags::Tag;

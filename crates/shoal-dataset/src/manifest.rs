@@ -16,11 +16,18 @@ use arrow_schema::SchemaRef;
 use shoal_format::codec::{decode_schema, encode_schema, WireReader, WireWriter};
 use shoal_format::FormatError;
 
-/// The eight bytes every manifest starts with.
-pub const MANIFEST_MAGIC: [u8; 8] = *b"SHOALMAN";
+use crate::framing::Kind;
+
 /// The manifest encoding this build writes and the newest it reads.
 pub const MANIFEST_MAJOR: u16 = 1;
 pub const MANIFEST_MINOR: u16 = 0;
+
+const MANIFEST: Kind = Kind {
+    magic: *b"SHOALMAN",
+    name: "manifest",
+    major: MANIFEST_MAJOR,
+    minor: MANIFEST_MINOR,
+};
 
 /// One version of a dataset.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,47 +160,13 @@ impl Manifest {
                 None => body.u8(0),
             }
         }
-        let body = body.into_inner();
-        let mut out = WireWriter::new();
-        out.raw(&MANIFEST_MAGIC);
-        out.raw(&MANIFEST_MAJOR.to_le_bytes());
-        out.raw(&MANIFEST_MINOR.to_le_bytes());
-        out.raw(&body);
-        out.u32(crc32c::crc32c(&body));
-        out.into_inner()
+        MANIFEST.frame(&body.into_inner())
     }
 
     /// Parses a manifest, refusing corrupt bytes and newer encodings.
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
         let corrupt = |m: String| FormatError::Corrupt(format!("manifest: {m}"));
-        let mut r = WireReader::new(bytes);
-        if r.raw(8, "manifest magic")? != MANIFEST_MAGIC {
-            return Err(corrupt("bad magic: not a Shoal manifest".into()));
-        }
-        let major = u16::from_le_bytes([r.u8("major")?, r.u8("major")?]);
-        let minor = u16::from_le_bytes([r.u8("minor")?, r.u8("minor")?]);
-        if major != MANIFEST_MAJOR || minor > MANIFEST_MINOR {
-            return Err(FormatError::UnsupportedVersion {
-                major,
-                minor,
-                max_major: MANIFEST_MAJOR,
-                max_minor: MANIFEST_MINOR,
-            });
-        }
-        let body_len = r
-            .remaining()
-            .checked_sub(4)
-            .ok_or_else(|| corrupt("truncated before its checksum".into()))?;
-        let body = r.raw(body_len, "manifest body")?;
-        let stored = r.u32("manifest checksum")?;
-        let computed = crc32c::crc32c(body);
-        if stored != computed {
-            return Err(FormatError::Checksum {
-                what: "manifest".into(),
-                stored,
-                computed,
-            });
-        }
+        let body = MANIFEST.unframe(bytes)?;
         let mut r = WireReader::new(body);
         let version = r.varint("version")?;
         let timestamp_ms = r.varint("timestamp")?;

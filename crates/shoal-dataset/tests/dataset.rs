@@ -3,64 +3,15 @@
 //! not fit (wrong schema, creating over an existing dataset) fail with typed errors and
 //! change nothing.
 
+mod support;
+
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_array::RecordBatch;
+use arrow_schema::{DataType, Field, Schema};
 use futures::TryStreamExt;
 use shoal_dataset::{Dataset, DatasetWriter, Error, Operation, WriteMode, WriteParams};
-
-fn schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("id", DataType::Int64, false),
-        Field::new("name", DataType::Utf8, true),
-    ]))
-}
-
-fn batch(start: i64, rows: i64) -> RecordBatch {
-    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(start..start + rows));
-    let names: ArrayRef = Arc::new(StringArray::from_iter(
-        (start..start + rows).map(|i| Some(format!("n{i}"))),
-    ));
-    RecordBatch::try_new(schema(), vec![ids, names]).unwrap()
-}
-
-async fn write(
-    uri: &str,
-    mode: WriteMode,
-    batches: &[RecordBatch],
-    max_rows_per_file: u64,
-) -> shoal_dataset::Result<Dataset> {
-    let params = WriteParams {
-        max_rows_per_file,
-        ..WriteParams::default()
-    };
-    let mut w = DatasetWriter::new(uri, schema(), mode, params).await?;
-    for b in batches {
-        w.write(b).await?;
-    }
-    w.commit().await
-}
-
-fn ids(batch: &RecordBatch) -> Vec<i64> {
-    batch
-        .column(0)
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap()
-        .values()
-        .to_vec()
-}
-
-/// One local directory, one in-memory prefix and, when the test server runs, one S3 prefix
-/// per test.
-fn uris(test: &str) -> (tempfile::TempDir, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let local = dir.path().join(test).to_str().unwrap().to_string();
-    let mut uris = vec![local, format!("memory://{test}/ds")];
-    uris.extend(shoal_io::testing::s3_prefix(test));
-    (dir, uris)
-}
+use support::{batch, ids, uris, write};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn versions_grow_and_old_ones_stay_readable() {

@@ -1,18 +1,29 @@
 //! # shoal
 //!
 //! The public API of Shoal, an embedded columnar store for AI data (vectors, text, bytes,
-//! tables). Today it reads and writes single Shoal files on local disk:
+//! tables), on local disk or any object store.
 //!
-//! - [`FileWriter`] streams Arrow record batches into a new file ([`WriteOptions`] sets the
+//! - [`Dataset`] is one version of a dataset: open the latest, a numbered version or a tagged
+//!   one; scan it, take rows by offset or [address](row_address), [delete](Dataset::delete)
+//!   rows, [compact](Dataset::compact) it, tag versions and [clean up](Dataset::cleanup) old
+//!   ones. [`DatasetWriter`] creates, appends to or overwrites a dataset from record batches.
+//!   Every change is a new version, committed atomically.
+//! - [`FileWriter`] and [`FileReader`] read and write single Shoal files: one request to
+//!   open, row ranges, takes of arbitrary rows, and batch streams ([`WriteOptions`] sets the
 //!   page size and [`Compression`]).
-//! - [`FileReader`] opens a file with one request and serves row ranges, takes of arbitrary
-//!   rows, and batch streams, with the metadata available as [`FileMetadata`].
-//!
-//! Datasets (fragments, versions, commits) build on these in `shoal-dataset`.
+//! - Every URI goes through [`resolve`] (or [`resolve_with`] and [`StorageOptions`]): a
+//!   path, `file://`, `memory://` or `s3://bucket/prefix`.
 
-pub use shoal_dataset::{Error, FileReader, FileWriter, Result, WrittenFile};
+pub use shoal_dataset::{
+    row_address, CleanupStats, CompactOptions, CompareOp, DataFile, Dataset, DatasetWriter,
+    DeletionFile, Error, FileReader, FileWriter, Fragment, Manifest, Operation, Predicate, Result,
+    Tag, WriteMode, WriteParams, WrittenFile,
+};
 pub use shoal_format::{
     bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,
     DEFAULT_PAGE_SIZE, FORMAT_MAJOR, FORMAT_MINOR,
 };
-pub use shoal_io::{resolve, IoError, ObjectLocation};
+pub use shoal_io::{
+    resolve, resolve_with, IoError, ObjectLocation, SimConfig, SimCounters, Simulation,
+    StorageOptions,
+};

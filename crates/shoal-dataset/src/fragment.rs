@@ -1,0 +1,139 @@
+//! One fragment opened for reading: its data file and its deletion vector, and what they
+//! mean together: which rows are live, where the k-th live row is, and batches of live rows.
+
+use std::sync::Arc;
+
+use arrow_array::{BooleanArray, RecordBatch};
+use futures::stream::{BoxStream, StreamExt};
+use roaring::RoaringBitmap;
+use shoal_format::FormatError;
+use shoal_io::ObjectLocation;
+
+use crate::deletion;
+use crate::error::{Error, Result};
+use crate::file_reader::FileReader;
+use crate::manifest::Fragment;
+
+/// Batches being fetched and decoded at once per fragment.
+const READAHEAD: usize = 2;
+
+/// A fragment ready to read.
+#[derive(Debug, Clone)]
+pub(crate) struct OpenFragment {
+    pub fragment: Fragment,
+    pub reader: FileReader,
+    /// Deleted rows, by position in the data file.
+    pub deleted: Option<Arc<RoaringBitmap>>,
+}
+
+impl OpenFragment {
+    /// Opens the data file and loads the deletion vector, concurrently, and checks that the
+    /// file is the one the manifest describes.
+    pub(crate) async fn open(root: &ObjectLocation, fragment: &Fragment) -> Result<Self> {
+        let location = root.child(&fragment.data.path);
+        let (reader, deleted) = futures::try_join!(
+            FileReader::open_location(location),
+            deletion::load(root, fragment)
+        )?;
+        if reader.num_rows() != fragment.data.rows {
+            return Err(Error::Format {
+                uri: reader.uri().to_string(),
+                error: FormatError::Corrupt(format!(
+                    "the data file has {} rows but the manifest says {}",
+                    reader.num_rows(),
+                    fragment.data.rows
+                )),
+            });
+        }
+        Ok(Self {
+            fragment: fragment.clone(),
+            reader,
+            deleted,
+        })
+    }
+
+    /// Whether the row at `row` (position in the data file) is deleted.
+    pub(crate) fn is_deleted(&self, row: u64) -> bool {
+        let row = u32::try_from(row).unwrap_or(u32::MAX);
+        self.deleted.as_ref().is_some_and(|d| d.contains(row))
+    }
+
+    /// Position in the data file of the `live`-th live row (from 0). The caller ensures that
+    /// `live < self.fragment.live_rows()`.
+    pub(crate) fn physical_row(&self, live: u64) -> u64 {
+        let Some(deleted) = &self.deleted else {
+            return live;
+        };
+        // The smallest p with (live rows in 0..=p) > live; it is live itself.
+        let (mut lo, mut hi) = (live, self.fragment.data.rows - 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let live_through_mid = mid + 1 - deleted.rank(mid as u32);
+            if live_through_mid > live {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        lo
+    }
+
+    /// Streams every row (deleted ones included) of the columns `projection`, in batches of
+    /// up to `batch_rows`, each with the position of its first row.
+    pub(crate) fn stream_all(
+        &self,
+        projection: Vec<usize>,
+        batch_rows: usize,
+    ) -> BoxStream<'static, Result<(u64, RecordBatch)>> {
+        let step = batch_rows.max(1) as u64;
+        self.reader
+            .stream(
+                projection,
+                0..self.fragment.data.rows,
+                batch_rows,
+                READAHEAD,
+            )
+            .enumerate()
+            .map(move |(i, batch)| batch.map(|b| (i as u64 * step, b)))
+            .boxed()
+    }
+
+    /// Streams the live rows of the columns `projection` in batches of up to `batch_rows`
+    /// (fewer where rows are deleted; batches left empty are skipped).
+    pub(crate) fn stream_live(
+        &self,
+        projection: Vec<usize>,
+        batch_rows: usize,
+    ) -> BoxStream<'static, Result<RecordBatch>> {
+        let deleted = self.deleted.clone();
+        self.stream_all(projection, batch_rows)
+            .filter_map(move |item| {
+                let deleted = deleted.clone();
+                async move {
+                    let (start, batch) = match item {
+                        Ok(item) => item,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    let Some(deleted) = deleted else {
+                        return Some(Ok(batch));
+                    };
+                    let end = start + batch.num_rows() as u64;
+                    let in_batch = deleted.range_cardinality(start as u32..end as u32);
+                    if in_batch == 0 {
+                        return Some(Ok(batch));
+                    }
+                    if in_batch == batch.num_rows() as u64 {
+                        return None;
+                    }
+                    let live: BooleanArray = (start..end)
+                        .map(|row| Some(!deleted.contains(row as u32)))
+                        .collect();
+                    Some(
+                        arrow_select::filter::filter_record_batch(&batch, &live)
+                            .map_err(Error::from),
+                    )
+                }
+            })
+            .boxed()
+    }
+}
