@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Shoal's main job on the embedded default (a local directory): generate a sample table with
-# an embedding column, import it into a Shoal file, inspect it, and export it back out.
+# an embedding column, import it into a dataset, append to it, delete from it, compact it,
+# inspect its versions, and export a version back out.
 # Usage: scripts/demo.sh [DIR]   (default: ./shoal-demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-shoal-demo}
 mkdir -p "$dir"
+rm -rf "$dir/dataset"
 
 cargo build --release --locked -p shoal-cli
 shoal=$PWD/target/release/shoal
 run() { printf '\n$ shoal %s\n' "$*"; "$shoal" "$@"; }
 
 run sample "$dir/sample.parquet" --rows 200000 --dim 128 --overwrite
-run import "$dir/sample.parquet" "$dir/sample.shoal" --overwrite
-run info "$dir/sample.shoal"
-run head "$dir/sample.shoal" -n 5
-run export "$dir/sample.shoal" "$dir/ids-and-text.parquet" --columns id,text,category --overwrite
-run export "$dir/sample.shoal" "$dir/sample.arrow" --overwrite
+run import "$dir/sample.parquet" "$dir/dataset" --max-rows-per-file 50000
+run import "$dir/sample.parquet" "$dir/dataset" --mode append
+run delete "$dir/dataset" --where "category = 7"
+run tag create "$dir/dataset" before-compact
+run compact "$dir/dataset"
+run versions "$dir/dataset"
+run info "$dir/dataset"
+run head "$dir/dataset" -n 5
+run export "$dir/dataset" "$dir/ids-and-text.parquet" --columns id,text,category --overwrite
+run export "$dir/dataset" "$dir/before-compact.arrow" --tag before-compact --overwrite
+run cleanup "$dir/dataset" --older-than 7d
 printf '\nFiles in %s:\n' "$dir"
-ls -l "$dir"
+ls -l "$dir" "$dir/dataset"

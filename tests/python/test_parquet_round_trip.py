@@ -75,11 +75,11 @@ def test_every_type_round_trips_through_shoal(shoal, tmp_path):
     original = every_type_table()
     src = tmp_path / "src.parquet"
     pq.write_table(original, src, row_group_size=300)
-    shoal("import", src, tmp_path / "t.shoal", "--page-size", "4096")
+    shoal("import", src, tmp_path / "t", "--page-size", "4096")
 
     # Parquet out: reads back equal to the original, but for timestamps in seconds, which
     # Parquet holds in milliseconds: pyarrow reads its own file back that way too.
-    shoal("export", tmp_path / "t.shoal", tmp_path / "out.parquet")
+    shoal("export", tmp_path / "t", tmp_path / "out.parquet")
     expected = original.cast(pa.schema([seconds_as_millis(f) for f in original.schema]))
     assert pq.read_table(src).schema.field("ts_s_UTC").type == pa.timestamp("ms", tz="UTC")
     back = pq.read_table(tmp_path / "out.parquet")
@@ -91,7 +91,7 @@ def test_every_type_round_trips_through_shoal(shoal, tmp_path):
 
     # Arrow IPC out: Shoal kept the exact types pyarrow started from, including timestamps
     # in seconds, which Parquet itself can only hold as milliseconds.
-    shoal("export", tmp_path / "t.shoal", tmp_path / "out.arrow")
+    shoal("export", tmp_path / "t", tmp_path / "out.arrow")
     with pa.ipc.open_file(tmp_path / "out.arrow") as f:
         exact = f.read_all()
     assert exact.schema.equals(original.schema, check_metadata=True), \
@@ -103,7 +103,7 @@ def test_compressed_files_round_trip(shoal, tmp_path):
     original = every_type_table(300)
     pq.write_table(original, tmp_path / "src.parquet")
     for codec in ["lz4", "zstd"]:
-        dst = tmp_path / f"{codec}.shoal"
+        dst = tmp_path / f"{codec}"
         shoal("import", tmp_path / "src.parquet", dst, "--compression", codec, "--page-size", "2048")
         shoal("export", dst, tmp_path / f"{codec}.arrow")
         with pa.ipc.open_file(tmp_path / f"{codec}.arrow") as f:
@@ -113,14 +113,14 @@ def test_compressed_files_round_trip(shoal, tmp_path):
 def test_projection_and_other_formats(shoal, tmp_path):
     original = every_type_table(200)
     pq.write_table(original, tmp_path / "src.parquet")
-    shoal("import", tmp_path / "src.parquet", tmp_path / "t.shoal")
-    shoal("export", tmp_path / "t.shoal", tmp_path / "p.arrow", "--columns", "vector,int64")
+    shoal("import", tmp_path / "src.parquet", tmp_path / "t")
+    shoal("export", tmp_path / "t", tmp_path / "p.arrow", "--columns", "vector,int64")
     with pa.ipc.open_file(tmp_path / "p.arrow") as f:
         assert f.read_all().equals(original.select(["vector", "int64"]))
-    shoal("export", tmp_path / "t.shoal", tmp_path / "p.arrows", "--columns", "struct")
+    shoal("export", tmp_path / "t", tmp_path / "p.arrows", "--columns", "struct")
     with pa.ipc.open_stream(tmp_path / "p.arrows") as f:
         assert f.read_all().equals(original.select(["struct"]))
-    shoal("export", tmp_path / "t.shoal", tmp_path / "p.csv", "--columns", "int32,utf8")
+    shoal("export", tmp_path / "t", tmp_path / "p.csv", "--columns", "int32,utf8")
     import pyarrow.csv as pcsv
     csv = pcsv.read_csv(tmp_path / "p.csv")
     assert csv.column("int32").to_pylist() == original.column("int32").to_pylist()
@@ -131,18 +131,18 @@ def test_import_from_ipc_stream_and_csv(shoal, tmp_path):
                       "name": pa.array([f"n{i}" for i in range(5000)])})
     with pa.ipc.new_stream(tmp_path / "s.arrows", table.schema) as w:
         w.write_table(table, max_chunksize=1000)
-    shoal("import", tmp_path / "s.arrows", tmp_path / "a.shoal")
+    shoal("import", tmp_path / "s.arrows", tmp_path / "a")
     table.to_pandas().to_csv(tmp_path / "s.csv", index=False)
-    shoal("import", tmp_path / "s.csv", tmp_path / "b.shoal")
+    shoal("import", tmp_path / "s.csv", tmp_path / "b")
     for name in ["a", "b"]:
-        shoal("export", tmp_path / f"{name}.shoal", tmp_path / f"{name}.parquet")
+        shoal("export", tmp_path / f"{name}", tmp_path / f"{name}.parquet")
         assert pq.read_table(tmp_path / f"{name}.parquet").equals(table)
 
 
 def test_dictionary_columns_are_stored_as_their_values(shoal, tmp_path):
     table = pa.table({"cat": pa.array(["a", "b", None, "a"] * 100).dictionary_encode()})
     pq.write_table(table, tmp_path / "d.parquet")
-    proc = shoal("import", tmp_path / "d.parquet", tmp_path / "d.shoal")
+    proc = shoal("import", tmp_path / "d.parquet", tmp_path / "d")
     assert "note: column 'cat' is stored as Utf8" in proc.stderr
-    shoal("export", tmp_path / "d.shoal", tmp_path / "d2.parquet")
+    shoal("export", tmp_path / "d", tmp_path / "d2.parquet")
     assert pq.read_table(tmp_path / "d2.parquet").column("cat").to_pylist() == table.column("cat").to_pylist()

@@ -1,6 +1,7 @@
 //! The command line, defined once: every subcommand and flag, with its help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shoal::Compression;
@@ -18,14 +19,27 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Import a Parquet, CSV or Arrow IPC file into a new Shoal file.
+    /// Import a Parquet, CSV or Arrow IPC file into a dataset (create, append or overwrite).
     Import(ImportArgs),
-    /// Export a Shoal file to Parquet, CSV or Arrow IPC.
+    /// Export a version of a dataset to Parquet, CSV or Arrow IPC.
     Export(ExportArgs),
-    /// Show a Shoal file's schema, rows, pages, sizes, compression and statistics.
+    /// Show a dataset version: rows, fragments, sizes, schema, versions and tags.
     Info(InfoArgs),
-    /// Print the first rows of a Shoal file as a table.
+    /// Print the first rows of a dataset as a table.
     Head(HeadArgs),
+    /// List a dataset's versions with their timestamps, operations and rows.
+    Versions(VersionsArgs),
+    /// Delete the rows matching a predicate, as a new version.
+    Delete(DeleteArgs),
+    /// Rewrite small fragments into larger ones and drop deleted rows, as a new version.
+    Compact(CompactArgs),
+    /// Remove old versions and the files only they use (never the latest or a tagged one).
+    Cleanup(CleanupArgs),
+    /// Create, delete or list tags (names for versions).
+    #[command(subcommand)]
+    Tag(TagCommand),
+    /// Show one Shoal data file's pages, sizes, compression and statistics.
+    Inspect(InspectArgs),
     /// Write a sample table (id, embedding vector, text, category) for trying Shoal out.
     Sample(SampleArgs),
 }
@@ -39,16 +53,42 @@ pub enum ExternalFormat {
     Ipc,
     /// Arrow IPC stream format (.arrows)
     IpcStream,
-    /// A Shoal file (only for `sample`)
-    Shoal,
+}
+
+/// How an import relates to what is at DATASET.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Create a new dataset; fail if one exists.
+    Create,
+    /// Append to an existing dataset with the same schema.
+    Append,
+    /// Replace every row of the dataset (creating it if needed); old versions stay.
+    Overwrite,
+}
+
+/// Which version of a dataset to read.
+#[derive(Args, Debug, Clone, Default)]
+pub struct VersionArgs {
+    /// Read this version instead of the latest.
+    #[arg(long, conflicts_with = "tag")]
+    pub version: Option<u64>,
+    /// Read the version with this tag instead of the latest.
+    #[arg(long)]
+    pub tag: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// The file to import.
     pub src: PathBuf,
-    /// The Shoal file to create (a path or file:// URI).
-    pub dst: String,
+    /// The dataset: a directory path, file://, memory:// or s3://bucket/prefix URI.
+    pub dataset: String,
+    /// Create a new dataset, append to one, or overwrite one.
+    #[arg(long, value_enum, default_value_t = ImportMode::Create)]
+    pub mode: ImportMode,
+    /// Rows per data file (fragment) at most.
+    #[arg(long, default_value_t = shoal::WriteParams::default().max_rows_per_file)]
+    pub max_rows_per_file: u64,
     /// Format of SRC; by default inferred from its extension.
     #[arg(long, value_enum)]
     pub format: Option<ExternalFormat>,
@@ -62,17 +102,16 @@ pub struct ImportArgs {
     /// stored plain.
     #[arg(long, default_value = "none", value_parser = parse_compression)]
     pub compression: Compression,
-    /// Replace DST if it exists.
-    #[arg(long)]
-    pub overwrite: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The Shoal file to export (a path or file:// URI).
-    pub src: String,
+    /// The dataset (a path or URI).
+    pub dataset: String,
     /// The file to write.
     pub dst: PathBuf,
+    #[command(flatten)]
+    pub version: VersionArgs,
     /// Format of DST; by default inferred from its extension.
     #[arg(long, value_enum)]
     pub format: Option<ExternalFormat>,
@@ -89,8 +128,10 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct InfoArgs {
-    /// The Shoal file (a path or file:// URI).
-    pub src: String,
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -98,8 +139,10 @@ pub struct InfoArgs {
 
 #[derive(Args, Debug)]
 pub struct HeadArgs {
-    /// The Shoal file (a path or file:// URI).
-    pub src: String,
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
     /// Number of rows.
     #[arg(short = 'n', long = "rows", default_value_t = 10)]
     pub rows: u64,
@@ -112,9 +155,87 @@ pub struct HeadArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct VersionsArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    /// Which rows: `column OP value`, OP one of = != < <= > >=; strings in single quotes,
+    /// e.g. "category = 7" or "name = 'bob'".
+    #[arg(long = "where", value_name = "PREDICATE")]
+    pub predicate: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CompactArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    /// Fragments with fewer live rows are merged, up to this many rows per new fragment.
+    #[arg(long, default_value_t = shoal::CompactOptions::default().target_rows_per_fragment)]
+    pub target_rows_per_fragment: u64,
+    /// Keep large fragments' deletion vectors instead of rewriting them without the rows.
+    #[arg(long)]
+    pub keep_deletions: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CleanupArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    /// Remove versions and unreferenced files older than this, e.g. 7d, 12h, 30m, 0s. An age
+    /// of 0s is only safe when no writer is running.
+    #[arg(long, default_value = "7d", value_parser = parse_age)]
+    pub older_than: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TagCommand {
+    /// Name a version (the latest by default).
+    Create {
+        /// The dataset (a path or URI).
+        dataset: String,
+        /// The tag: letters, digits, '.', '_' and '-'.
+        name: String,
+        /// The version to tag; the latest by default.
+        #[arg(long)]
+        version: Option<u64>,
+    },
+    /// Delete a tag (its version stays until cleanup finds it old and untagged).
+    Delete {
+        /// The dataset (a path or URI).
+        dataset: String,
+        name: String,
+    },
+    /// List tags and their versions.
+    List {
+        /// The dataset (a path or URI).
+        dataset: String,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A Shoal data file (a path or URI), e.g. DATASET/data/<uuid>.shoal.
+    pub file: String,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct SampleArgs {
-    /// The file to write; its format comes from the extension (.shoal, .parquet, .csv,
-    /// .arrow, .arrows) unless --format is given.
+    /// The file to write; its format comes from the extension (.parquet, .csv, .arrow,
+    /// .arrows) unless --format is given.
     pub dst: PathBuf,
     /// Number of rows.
     #[arg(long, default_value_t = 100_000)]
@@ -135,4 +256,8 @@ pub struct SampleArgs {
 
 fn parse_compression(s: &str) -> Result<Compression, String> {
     s.parse()
+}
+
+fn parse_age(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 7d, 12h, 30m, 0s)"))
 }

@@ -6,7 +6,7 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use arrow::array::{RecordBatch, RecordBatchReader};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef, TimeUnit};
@@ -34,7 +34,10 @@ pub fn detect(path: &Path, explicit: Option<ExternalFormat>) -> Result<ExternalF
         "csv" => ExternalFormat::Csv,
         "arrow" | "feather" | "ipc" => ExternalFormat::Ipc,
         "arrows" => ExternalFormat::IpcStream,
-        "shoal" => ExternalFormat::Shoal,
+        "shoal" => bail!(
+            "'{}' is a Shoal data file, not Parquet, CSV or Arrow IPC (`shoal inspect` shows one)",
+            path.display()
+        ),
         _ => bail!(
             "cannot tell the format of '{}' from its extension; pass --format parquet|csv|ipc|ipc-stream",
             path.display()
@@ -121,10 +124,6 @@ pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Re
                 })
             }
         }
-        ExternalFormat::Shoal => bail!(
-            "'{}' is a Shoal file; import reads Parquet, CSV or Arrow IPC",
-            path.display()
-        ),
     }
 }
 
@@ -237,11 +236,6 @@ impl Sink {
             }
             ExternalFormat::IpcStream => {
                 SinkWriter::IpcStream(arrow::ipc::writer::StreamWriter::try_new(file, schema)?)
-            }
-            ExternalFormat::Shoal => {
-                return Err(anyhow!(
-                    "internal: a Shoal destination is not an external sink"
-                ))
             }
         };
         Ok(Self {

@@ -1,26 +1,23 @@
-//! `shoal export SRC DST`: a Shoal file to Parquet, CSV or Arrow IPC, with an optional
-//! projection, streamed batch by batch and moved into place only when complete.
+//! `shoal export DATASET DST`: a version of a dataset to Parquet, CSV or Arrow IPC, with an
+//! optional projection, streamed batch by batch and moved into place only when complete.
 
 use anyhow::Result;
 use futures::StreamExt;
 
 use crate::args::ExportArgs;
-use crate::commands::open;
+use crate::commands::open_dataset;
 use crate::external::{detect, Sink};
 use crate::progress::rows_bar;
 use crate::runtime::block_on;
 
-/// Batches fetched and decoded ahead of the one being written.
-const READAHEAD: usize = 2;
-
 pub fn run(args: &ExportArgs) -> Result<()> {
     let format = detect(&args.dst, args.format)?;
-    let reader = open(&args.src)?;
-    let projection = reader.projection(args.columns.as_deref())?;
-    let schema = std::sync::Arc::new(reader.schema().project(&projection)?);
+    let dataset = open_dataset(&args.dataset, &args.version)?;
+    let projection = dataset.projection(args.columns.as_deref())?;
+    let schema = std::sync::Arc::new(dataset.schema().project(&projection)?);
     let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
-    let bar = rows_bar(Some(reader.num_rows()), "exporting");
-    let mut batches = reader.stream(projection, 0..reader.num_rows(), args.batch_rows, READAHEAD);
+    let bar = rows_bar(Some(dataset.num_rows()), "exporting");
+    let mut batches = dataset.scan(projection, args.batch_rows);
     while let Some(batch) = block_on(batches.next()) {
         let batch = batch?;
         sink.write(&batch)?;
@@ -29,8 +26,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     bar.finish_and_clear();
     sink.finish()?;
     eprintln!(
-        "exported {} rows to '{}'",
-        reader.num_rows(),
+        "exported {} rows of version {} to '{}'",
+        dataset.num_rows(),
+        dataset.version(),
         args.dst.display()
     );
     Ok(())

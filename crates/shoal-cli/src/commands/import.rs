@@ -1,6 +1,8 @@
-//! `shoal import SRC DST`: Parquet, CSV or Arrow IPC into a new Shoal file, batch by batch.
+//! `shoal import SRC DATASET`: Parquet, CSV or Arrow IPC into a dataset, batch by batch, as
+//! one new version (create, append or overwrite).
 //!
-//! Memory stays at a few batches plus about a page per column, whatever the file size.
+//! Memory stays at a few batches plus about a page per column, whatever the file size, and
+//! nothing is visible until the version commits: a failed import leaves the dataset as it was.
 //! Types Shoal stores differently are converted on the way in, with a note on stderr:
 //! dictionary-encoded columns become their value type, and view types their plain form.
 
@@ -10,17 +12,15 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::{can_cast_types, cast};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use shoal::{FileWriter, WriteOptions};
+use shoal::{DatasetWriter, WriteMode, WriteOptions, WriteParams};
 
-use crate::args::ImportArgs;
-use crate::commands::refuse_existing_shoal;
+use crate::args::{ImportArgs, ImportMode};
 use crate::external::{detect, open_source};
 use crate::progress::rows_bar;
 use crate::runtime::block_on;
 
 pub fn run(args: &ImportArgs) -> Result<()> {
     let format = detect(&args.src, args.format)?;
-    refuse_existing_shoal(&args.dst, args.overwrite)?;
     let source = open_source(&args.src, format, args.batch_rows)?;
     let schema = stored_schema(&source.schema, source.original_schema.as_ref());
     for (from, to) in source.schema.fields().iter().zip(schema.fields()) {
@@ -37,12 +37,25 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             );
         }
     }
-    let options = WriteOptions {
-        page_size: args.page_size,
-        compression: args.compression,
-        created_by: format!("shoal {}", env!("CARGO_PKG_VERSION")),
+    let params = WriteParams {
+        max_rows_per_file: args.max_rows_per_file,
+        file: WriteOptions {
+            page_size: args.page_size,
+            compression: args.compression,
+            created_by: format!("shoal {}", env!("CARGO_PKG_VERSION")),
+        },
     };
-    let mut writer = FileWriter::create(&args.dst, schema.clone(), options)?;
+    let mode = match args.mode {
+        ImportMode::Create => WriteMode::Create,
+        ImportMode::Append => WriteMode::Append,
+        ImportMode::Overwrite => WriteMode::Overwrite,
+    };
+    let mut writer = block_on(DatasetWriter::new(
+        &args.dataset,
+        schema.clone(),
+        mode,
+        params,
+    ))?;
     let bar = rows_bar(source.total_rows, "importing");
     let result = (|| -> Result<()> {
         for batch in source.batches {
@@ -58,10 +71,14 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         let _ = block_on(writer.abort());
         return Err(e);
     }
-    let written = block_on(writer.finish())?;
+    let dataset = block_on(writer.commit())?;
+    let operation = &dataset.manifest().operation;
     eprintln!(
-        "imported {} rows into '{}' ({} bytes)",
-        written.rows, args.dst, written.bytes
+        "{operation} into '{}': version {}, {} rows in {} fragments",
+        args.dataset,
+        dataset.version(),
+        dataset.num_rows(),
+        dataset.fragments().len()
     );
     Ok(())
 }

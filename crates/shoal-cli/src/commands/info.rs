@@ -1,158 +1,134 @@
-//! `shoal info SRC`: what a Shoal file holds, from its footer alone (one read).
+//! `shoal info DATASET`: one version of a dataset: rows, fragments and their sizes, deleted
+//! rows, the schema with field ids, and how many versions and tags the dataset has.
 
 use anyhow::Result;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use comfy_table::{presets, Table};
 use serde_json::{json, Value};
-use shoal::{bound_as_array, ColumnMeta, FileMetadata, PageStats};
+use shoal::Dataset;
 
 use crate::args::InfoArgs;
-use crate::commands::open;
-use crate::table::cut;
+use crate::commands::{open_dataset, timestamp};
+use crate::runtime::block_on;
+
+/// Fragments listed one by one in the table output (all of them in JSON).
+const FRAGMENTS_SHOWN: usize = 20;
 
 pub fn run(args: &InfoArgs) -> Result<()> {
-    let reader = open(&args.src)?;
-    let meta = reader.metadata();
+    let dataset = open_dataset(&args.dataset, &args.version)?;
+    let (versions, tags) =
+        block_on(async { tokio::try_join!(dataset.versions(), dataset.tags()) })?;
+    let info = describe(&dataset, versions.len(), &tags);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&args.src, meta)?)?
-        );
+        println!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(());
     }
-    println!("file:        {}", args.src);
+    let m = dataset.manifest();
+    let stored: u64 = m.fragments.iter().map(|f| f.data.size).sum();
+    let deleted: u64 = m
+        .fragments
+        .iter()
+        .map(|f| f.data.rows - f.live_rows())
+        .sum();
+    println!("dataset:     {}", dataset.uri());
     println!(
-        "format:      Shoal {}.{} (written by {})",
-        shoal::FORMAT_MAJOR,
-        shoal::FORMAT_MINOR,
-        meta.created_by
+        "version:     {} of {} ({}, {})",
+        m.version,
+        versions.len(),
+        m.operation,
+        timestamp(m.timestamp_ms)
     );
-    println!("rows:        {}", meta.num_rows);
+    println!("rows:        {} ({deleted} deleted)", dataset.num_rows());
+    println!("fragments:   {}", m.fragments.len());
+    println!("data bytes:  {stored}");
+    let tag_names: Vec<String> = tags
+        .iter()
+        .map(|t| format!("{} (v{})", t.name, t.version))
+        .collect();
     println!(
-        "size:        {} bytes ({} of footer)",
-        meta.file_len, meta.footer_len
+        "tags:        {}",
+        if tag_names.is_empty() {
+            "none".to_string()
+        } else {
+            tag_names.join(", ")
+        }
     );
-    if !meta.schema.metadata().is_empty() {
-        println!("metadata:    {:?}", meta.schema.metadata());
-    }
-    let mut table = Table::new();
-    table.load_preset(presets::UTF8_FULL_CONDENSED);
-    table.set_header([
-        "column",
-        "type",
-        "nulls",
-        "pages",
-        "stored bytes",
-        "plain bytes",
-        "compression",
-        "min",
-        "max",
-    ]);
-    for col in &meta.columns {
-        let (min, max) = display_bounds(col, col.bounds()?.as_ref());
-        table.add_row([
-            col.field.name().clone(),
-            format!(
-                "{}{}",
-                col.field.data_type(),
-                if col.field.is_nullable() {
-                    ""
-                } else {
-                    " not null"
-                }
-            ),
-            col.null_count().to_string(),
-            col.pages.len().to_string(),
-            col.stored_bytes().to_string(),
-            col.plain_bytes().to_string(),
-            compression_summary(col),
-            cut(min, 32),
-            cut(max, 32),
+    let mut schema = Table::new();
+    schema.load_preset(presets::UTF8_FULL_CONDENSED);
+    schema.set_header(["id", "column", "type", "nullable"]);
+    for (field, id) in m.schema.fields().iter().zip(&m.field_ids) {
+        schema.add_row([
+            id.to_string(),
+            field.name().clone(),
+            field.data_type().to_string(),
+            field.is_nullable().to_string(),
         ]);
     }
-    println!("{table}");
+    println!("{schema}");
+    let mut fragments = Table::new();
+    fragments.load_preset(presets::UTF8_FULL_CONDENSED);
+    fragments.set_header(["fragment", "rows", "deleted", "bytes", "data file"]);
+    for f in m.fragments.iter().take(FRAGMENTS_SHOWN) {
+        fragments.add_row([
+            f.id.to_string(),
+            f.data.rows.to_string(),
+            (f.data.rows - f.live_rows()).to_string(),
+            f.data.size.to_string(),
+            f.data.path.clone(),
+        ]);
+    }
+    println!("{fragments}");
+    if m.fragments.len() > FRAGMENTS_SHOWN {
+        println!(
+            "… and {} more fragments (--json lists all)",
+            m.fragments.len() - FRAGMENTS_SHOWN
+        );
+    }
     Ok(())
 }
 
-fn compression_summary(col: &ColumnMeta) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for page in &col.pages {
-        let name = page.compression.name();
-        match counts.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, c)) => *c += 1,
-            None => counts.push((name, 1)),
-        }
-    }
-    counts
+fn describe(dataset: &Dataset, versions: usize, tags: &[shoal::Tag]) -> Value {
+    let m = dataset.manifest();
+    let fragments: Vec<Value> = m
+        .fragments
         .iter()
-        .map(|(n, c)| format!("{n}×{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A bound as text.
-fn display_bound(col: &ColumnMeta, bound: &bytes::Bytes) -> String {
-    bound_as_array(col.field.data_type(), bound)
-        .ok()
-        .and_then(|a| {
-            ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())
-                .ok()
-                .map(|f| f.value(0).to_string())
-        })
-        .unwrap_or_else(|| "?".into())
-}
-
-fn display_bounds(col: &ColumnMeta, stats: Option<&PageStats>) -> (String, String) {
-    match stats {
-        Some(s) => (display_bound(col, &s.min), display_bound(col, &s.max)),
-        None => (String::new(), String::new()),
-    }
-}
-
-fn to_json(src: &str, meta: &FileMetadata) -> Result<Value> {
-    let mut columns = Vec::new();
-    for col in &meta.columns {
-        let (min, max) = display_bounds(col, col.bounds()?.as_ref());
-        let pages: Vec<Value> = col
-            .pages
-            .iter()
-            .zip(&col.row_starts)
-            .map(|(p, first_row)| {
-                let (pmin, pmax) = display_bounds(col, p.stats.as_ref());
-                json!({
-                    "first_row": first_row,
-                    "rows": p.num_rows,
-                    "offset": p.offset,
-                    "stored_bytes": p.stored_len,
-                    "plain_bytes": p.plain_len(),
-                    "compression": p.compression.name(),
-                    "nulls": p.nodes[0].null_count,
-                    "min": p.stats.as_ref().map(|_| pmin),
-                    "max": p.stats.as_ref().map(|_| pmax),
-                })
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "path": f.data.path,
+                "bytes": f.data.size,
+                "rows": f.data.rows,
+                "deleted_rows": f.data.rows - f.live_rows(),
+                "deletion_file": f.deletion.as_ref().map(|d| &d.path),
             })
-            .collect();
-        columns.push(json!({
-            "name": col.field.name(),
-            "type": col.field.data_type().to_string(),
-            "nullable": col.field.is_nullable(),
-            "metadata": col.field.metadata(),
-            "nulls": col.null_count(),
-            "stored_bytes": col.stored_bytes(),
-            "plain_bytes": col.plain_bytes(),
-            "min": (!min.is_empty()).then_some(min),
-            "max": (!max.is_empty()).then_some(max),
-            "pages": pages,
-        }));
-    }
-    Ok(json!({
-        "file": src,
-        "format_version": format!("{}.{}", shoal::FORMAT_MAJOR, shoal::FORMAT_MINOR),
-        "created_by": meta.created_by,
-        "rows": meta.num_rows,
-        "file_bytes": meta.file_len,
-        "footer_bytes": meta.footer_len,
-        "schema_metadata": meta.schema.metadata(),
+        })
+        .collect();
+    let columns: Vec<Value> = m
+        .schema
+        .fields()
+        .iter()
+        .zip(&m.field_ids)
+        .map(|(field, id)| {
+            json!({
+                "id": id,
+                "name": field.name(),
+                "type": field.data_type().to_string(),
+                "nullable": field.is_nullable(),
+                "metadata": field.metadata(),
+            })
+        })
+        .collect();
+    json!({
+        "dataset": dataset.uri(),
+        "version": m.version,
+        "versions": versions,
+        "timestamp": timestamp(m.timestamp_ms),
+        "operation": m.operation.to_string(),
+        "rows": dataset.num_rows(),
+        "deleted_rows": m.fragments.iter().map(|f| f.data.rows - f.live_rows()).sum::<u64>(),
+        "data_bytes": m.fragments.iter().map(|f| f.data.size).sum::<u64>(),
+        "schema_metadata": m.schema.metadata(),
         "columns": columns,
-    }))
+        "fragments": fragments,
+        "tags": tags.iter().map(|t| json!({"name": t.name, "version": t.version})).collect::<Vec<_>>(),
+    })
 }

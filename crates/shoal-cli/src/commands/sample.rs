@@ -1,6 +1,6 @@
 //! `shoal sample DST`: a reproducible sample table to try Shoal with: `id` (int64),
 //! `vector` (float32 embedding), `text` (80-120 random characters) and `category` (int32,
-//! 0-99), in any format Shoal reads or writes.
+//! 0-99), as Parquet, CSV or Arrow IPC, ready for `shoal import`.
 
 use std::sync::Arc;
 
@@ -11,13 +11,10 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use shoal::{FileWriter, WriteOptions};
 
-use crate::args::{ExternalFormat, SampleArgs};
-use crate::commands::refuse_existing_shoal;
+use crate::args::SampleArgs;
 use crate::external::{detect, Sink};
 use crate::progress::rows_bar;
-use crate::runtime::block_on;
 
 const BATCH_ROWS: usize = 8192;
 
@@ -30,30 +27,19 @@ pub fn run(args: &SampleArgs) -> Result<()> {
         let rows = BATCH_ROWS.min(args.rows - start);
         sample_batch(&schema, &mut rng, start, rows, args.dim)
     });
-    let dst = args.dst.to_string_lossy().to_string();
-    if format == ExternalFormat::Shoal {
-        refuse_existing_shoal(&dst, args.overwrite)?;
-        let mut writer = FileWriter::create(&dst, schema.clone(), WriteOptions::default())?;
-        for batch in batches {
-            let batch = batch?;
-            if let Err(e) = block_on(writer.write(&batch)) {
-                let _ = block_on(writer.abort());
-                return Err(e.into());
-            }
-            bar.inc(batch.num_rows() as u64);
-        }
-        block_on(writer.finish())?;
-    } else {
-        let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
-        for batch in batches {
-            let batch = batch?;
-            sink.write(&batch)?;
-            bar.inc(batch.num_rows() as u64);
-        }
-        sink.finish()?;
+    let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
+    for batch in batches {
+        let batch = batch?;
+        sink.write(&batch)?;
+        bar.inc(batch.num_rows() as u64);
     }
+    sink.finish()?;
     bar.finish_and_clear();
-    eprintln!("wrote {} sample rows to '{dst}'", args.rows);
+    eprintln!(
+        "wrote {} sample rows to '{}'",
+        args.rows,
+        args.dst.display()
+    );
     Ok(())
 }
 

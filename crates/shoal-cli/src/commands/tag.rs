@@ -1,0 +1,51 @@
+//! `shoal tag create|delete|list`: names for versions.
+
+use anyhow::Result;
+use comfy_table::{presets, Table};
+use serde_json::json;
+
+use crate::args::{TagCommand, VersionArgs};
+use crate::commands::open_dataset;
+use crate::runtime::block_on;
+
+pub fn run(command: &TagCommand) -> Result<()> {
+    match command {
+        TagCommand::Create {
+            dataset,
+            name,
+            version,
+        } => {
+            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let version = version.unwrap_or(dataset.version());
+            let tag = block_on(dataset.create_tag(name, version))?;
+            eprintln!("tagged version {} as '{}'", tag.version, tag.name);
+        }
+        TagCommand::Delete { dataset, name } => {
+            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let tag = block_on(dataset.delete_tag(name))?;
+            eprintln!("deleted tag '{}' (version {})", tag.name, tag.version);
+        }
+        TagCommand::List { dataset, json } => {
+            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let tags = block_on(dataset.tags())?;
+            if *json {
+                let list: Vec<_> = tags
+                    .iter()
+                    .map(|t| json!({"name": t.name, "version": t.version}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if tags.is_empty() {
+                println!("(no tags)");
+            } else {
+                let mut table = Table::new();
+                table.load_preset(presets::UTF8_FULL_CONDENSED);
+                table.set_header(["tag", "version"]);
+                for t in &tags {
+                    table.add_row([t.name.clone(), t.version.to_string()]);
+                }
+                println!("{table}");
+            }
+        }
+    }
+    Ok(())
+}
