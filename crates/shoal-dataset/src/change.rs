@@ -79,6 +79,20 @@ impl Change {
         }
     }
 
+    /// The paths (relative to the root) of the files written for this change.
+    pub(crate) fn written_paths(&self) -> Vec<String> {
+        match self {
+            Change::Create { files, .. }
+            | Change::Append { files }
+            | Change::Overwrite { files, .. }
+            | Change::Compact { files, .. } => files.iter().map(|f| f.path.clone()).collect(),
+            Change::Delete { updates, .. } => updates
+                .iter()
+                .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
+                .collect(),
+        }
+    }
+
     /// Whether this change, prepared before `theirs` was committed, can still be applied
     /// after it.
     pub(crate) fn fits(&self, theirs: &Manifest) -> bool {

@@ -25,8 +25,21 @@ use crate::versions;
 const MAX_ATTEMPTS: usize = 100;
 
 /// Commits `change` on top of `base` (the version it was prepared against; `None` for a new
-/// dataset) and returns the manifest of the new version.
+/// dataset) and returns the manifest of the new version. When the commit certainly failed
+/// (a conflict, not a storage error), the files written for the change are deleted.
 pub(crate) async fn commit(
+    root: &ObjectLocation,
+    base: Option<Arc<Manifest>>,
+    change: &Change,
+) -> Result<Arc<Manifest>> {
+    let result = try_commit(root, base, change).await;
+    if result.as_ref().is_err_and(certainly_not_committed) {
+        discard(root, &change.written_paths()).await;
+    }
+    result
+}
+
+async fn try_commit(
     root: &ObjectLocation,
     base: Option<Arc<Manifest>>,
     change: &Change,
@@ -70,6 +83,27 @@ pub(crate) async fn commit(
         mine: change.operation().to_string(),
         attempts: MAX_ATTEMPTS,
     })
+}
+
+/// Whether a failed commit certainly committed nothing, so that the files written for it
+/// may be deleted. After a storage error the manifest may exist all the same (a request can
+/// succeed and still report failure), so those files must stay for `cleanup` to judge.
+fn certainly_not_committed(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Conflict { .. }
+            | Error::TooManyRetries { .. }
+            | Error::DatasetExists { .. }
+            | Error::DatasetNotFound { .. }
+    )
+}
+
+/// Deletes files written for a change that was not committed (best effort: any left behind
+/// are referenced by no version, and `cleanup` removes them).
+pub(crate) async fn discard(root: &ObjectLocation, paths: &[String]) {
+    for path in paths {
+        let _ = shoal_io::delete(&root.child(path)).await;
+    }
 }
 
 /// Fails with a conflict unless `change` can be applied after `theirs`.

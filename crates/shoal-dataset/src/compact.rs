@@ -2,18 +2,21 @@
 //! fewer, larger ones without the deleted rows, as a new version. Row addresses of the
 //! rewritten rows change (their fragments are new); nothing else does.
 
-use futures::StreamExt;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use shoal_format::WriteOptions;
 
 use crate::change::Change;
-use crate::commit::commit;
+use crate::commit::{commit, discard};
 use crate::data_files::DataFilesWriter;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::manifest::Fragment;
+use crate::fragment::OpenFragment;
+use crate::manifest::{DataFile, Fragment};
 
 /// Rows per batch while copying.
 const BATCH_ROWS: usize = 64 * 1024;
+/// Fragments of a group opened at once.
+const FRAGMENTS_AT_ONCE: usize = 4;
 
 /// What compaction aims for.
 #[derive(Debug, Clone)]
@@ -50,48 +53,62 @@ impl Dataset {
         if groups.is_empty() {
             return Ok(self.clone());
         }
-        let projection: Vec<usize> = (0..self.schema().fields().len()).collect();
         let mut removed = Vec::new();
         let mut files = Vec::new();
         for group in groups {
-            // Each group becomes one new fragment (a large one with deletions stays whole).
-            let rows: u64 = group.iter().map(|&i| self.fragments()[i].live_rows()).sum();
-            let mut writer = DataFilesWriter::new(
-                self.root().clone(),
-                self.schema(),
-                options.file.clone(),
-                rows.max(options.target_rows_per_fragment),
-            );
-            for &index in &group {
-                let fragment = match self.open_fragment(index).await {
-                    Ok(fragment) => fragment,
-                    Err(e) => {
-                        writer.abort().await?;
-                        return Err(e);
-                    }
-                };
-                let mut batches = fragment.stream_live(projection.clone(), BATCH_ROWS);
-                while let Some(batch) = batches.next().await {
-                    if let Err(e) = write(&mut writer, batch).await {
-                        writer.abort().await?;
-                        return Err(e);
-                    }
+            match self.rewrite(&group, options).await {
+                Ok((fragments, written)) => {
+                    removed.extend(fragments);
+                    files.extend(written);
                 }
-                removed.push(fragment.fragment);
+                Err(e) => {
+                    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+                    discard(self.root(), &paths).await;
+                    return Err(e);
+                }
             }
-            files.extend(writer.finish().await?);
         }
         let change = Change::Compact { removed, files };
         let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
         Ok(Dataset::from_parts(self.root().clone(), manifest))
     }
-}
 
-async fn write(
-    writer: &mut DataFilesWriter,
-    batch: Result<arrow_array::RecordBatch>,
-) -> Result<()> {
-    writer.write(&batch?).await
+    /// Writes the live rows of the fragments `group` (indices) into one new data file;
+    /// returns the fragments it replaces and the file. On failure nothing is left behind.
+    async fn rewrite(
+        &self,
+        group: &[usize],
+        options: &CompactOptions,
+    ) -> Result<(Vec<Fragment>, Vec<DataFile>)> {
+        let fragments: Vec<OpenFragment> = stream::iter(group)
+            .map(|&index| self.open_fragment(index))
+            .buffered(FRAGMENTS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let rows: u64 = fragments.iter().map(|f| f.fragment.live_rows()).sum();
+        let mut writer = DataFilesWriter::new(
+            self.root().clone(),
+            self.schema(),
+            options.file.clone(),
+            rows.max(options.target_rows_per_fragment),
+        );
+        let projection: Vec<usize> = (0..self.schema().fields().len()).collect();
+        for fragment in &fragments {
+            let mut batches = fragment.stream_live(projection.clone(), BATCH_ROWS);
+            while let Some(batch) = batches.next().await {
+                let written = match batch {
+                    Ok(batch) => writer.write(&batch).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = written {
+                    writer.abort().await?;
+                    return Err(e);
+                }
+            }
+        }
+        let files = writer.finish().await?;
+        Ok((fragments.into_iter().map(|f| f.fragment).collect(), files))
+    }
 }
 
 /// The groups of fragments (indices, in order) to rewrite together: consecutive small or

@@ -6,6 +6,7 @@ use arrow_schema::SchemaRef;
 use shoal_format::WriteOptions;
 use shoal_io::ObjectLocation;
 
+use crate::commit::discard;
 use crate::error::Result;
 use crate::file_writer::FileWriter;
 use crate::layout;
@@ -86,9 +87,12 @@ impl DataFilesWriter {
         Ok(self.files)
     }
 
-    /// Abandons the file being written. Finished files stay until `cleanup` removes them,
-    /// since no version references them.
+    /// Abandons the write: the file being written is aborted and the finished ones are
+    /// deleted (best effort: any left behind are referenced by no version, and `cleanup`
+    /// removes them).
     pub(crate) async fn abort(mut self) -> Result<()> {
+        let finished: Vec<String> = self.files.iter().map(|f| f.path.clone()).collect();
+        discard(&self.root, &finished).await;
         if let Some((writer, _)) = self.current.take() {
             writer.abort().await?;
         }

@@ -129,8 +129,7 @@ impl DatasetWriter {
         Ok(Dataset::from_parts(self.root.clone(), manifest))
     }
 
-    /// Abandons the write. Finished data files stay until `cleanup` removes them, since
-    /// nothing references them.
+    /// Abandons the write, deleting the data files written so far.
     pub async fn abort(self) -> Result<()> {
         self.files.abort().await
     }

@@ -6,11 +6,12 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use roaring::RoaringBitmap;
 
 use crate::change::{Change, DeletionUpdate};
-use crate::commit::commit;
+use crate::commit::{commit, discard};
 use crate::dataset::Dataset;
 use crate::deletion;
 use crate::error::Result;
 use crate::fragment::OpenFragment;
+use crate::manifest::Fragment;
 use crate::predicate::{BoundPredicate, Predicate};
 
 /// Fragments scanned at once while evaluating a predicate.
@@ -25,16 +26,16 @@ impl Dataset {
         let parsed = Predicate::parse(predicate)?;
         let bound = parsed.bind(&self.schema(), self.uri())?;
         let bound = &bound;
-        let updates: Vec<Option<DeletionUpdate>> = stream::iter(0..self.fragments().len())
+        let pending: Vec<Option<Pending>> = stream::iter(0..self.fragments().len())
             .map(|index| async move {
                 let fragment = self.open_fragment(index).await?;
                 let matches = matching_rows(&fragment, bound).await?;
-                self.deletion_update(&fragment, matches).await
+                Ok::<_, crate::Error>(Pending::new(&fragment, matches))
             })
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
-        self.commit_deletions(parsed.to_string(), updates).await
+        self.commit_deletions(parsed.to_string(), pending).await
     }
 
     /// Deletes the rows at `addresses` (see [`crate::row_address`]); addresses of rows
@@ -50,55 +51,85 @@ impl Dataset {
             .enumerate()
             .filter(|(_, rows)| !rows.is_empty())
             .collect();
-        let updates: Vec<Option<DeletionUpdate>> = stream::iter(touched)
+        let pending: Vec<Option<Pending>> = stream::iter(touched)
             .map(|(index, rows)| async move {
                 let fragment = self.open_fragment(index).await?;
-                self.deletion_update(&fragment, rows).await
+                Ok::<_, crate::Error>(Pending::new(&fragment, rows))
             })
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
         let what = format!("_rowaddr in ({} addresses)", addresses.len());
-        self.commit_deletions(what, updates).await
+        self.commit_deletions(what, pending).await
     }
 
-    /// The update deleting `rows` of `fragment` as well: a new deletion file holding the
-    /// union, or the fragment's removal when nothing is left; `None` when nothing changes.
-    async fn deletion_update(
-        &self,
-        fragment: &OpenFragment,
-        mut rows: RoaringBitmap,
-    ) -> Result<Option<DeletionUpdate>> {
-        let before = fragment.fragment.clone();
-        if let Some(deleted) = &fragment.deleted {
-            rows -= deleted.as_ref();
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            rows |= deleted.as_ref();
-        } else if rows.is_empty() {
-            return Ok(None);
-        }
-        let after = if rows.len() == before.data.rows {
-            None
-        } else {
-            Some(deletion::write(self.root(), before.id, &rows).await?)
-        };
-        Ok(Some(DeletionUpdate { before, after }))
-    }
-
+    /// Writes the new deletion files (only once every fragment has been evaluated, so a
+    /// failure part way writes nothing) and commits them.
     async fn commit_deletions(
         &self,
         predicate: String,
-        updates: Vec<Option<DeletionUpdate>>,
+        pending: Vec<Option<Pending>>,
     ) -> Result<Dataset> {
-        let updates: Vec<DeletionUpdate> = updates.into_iter().flatten().collect();
-        if updates.is_empty() {
+        let pending: Vec<Pending> = pending.into_iter().flatten().collect();
+        if pending.is_empty() {
             return Ok(self.clone());
         }
+        let written: Vec<Result<DeletionUpdate>> = stream::iter(pending)
+            .map(|p| async move {
+                let after = if p.deleted.len() == p.before.data.rows {
+                    None
+                } else {
+                    Some(deletion::write(self.root(), p.before.id, &p.deleted).await?)
+                };
+                Ok(DeletionUpdate {
+                    before: p.before,
+                    after,
+                })
+            })
+            .buffered(FRAGMENTS_AT_ONCE)
+            .collect()
+            .await;
+        let mut updates = Vec::with_capacity(written.len());
+        let mut failure = None;
+        for result in written {
+            match result {
+                Ok(update) => updates.push(update),
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
         let change = Change::Delete { predicate, updates };
+        if let Some(e) = failure {
+            discard(self.root(), &change.written_paths()).await;
+            return Err(e);
+        }
         let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
         Ok(Dataset::from_parts(self.root().clone(), manifest))
+    }
+}
+
+/// A fragment's deletion vector after the delete, not yet written.
+struct Pending {
+    before: Fragment,
+    /// Every deleted row: the old ones and the new.
+    deleted: RoaringBitmap,
+}
+
+impl Pending {
+    /// Deleting `rows` of `fragment` as well; `None` when they are all deleted already.
+    fn new(fragment: &OpenFragment, mut rows: RoaringBitmap) -> Option<Self> {
+        if let Some(deleted) = &fragment.deleted {
+            rows -= deleted.as_ref();
+            if rows.is_empty() {
+                return None;
+            }
+            rows |= deleted.as_ref();
+        } else if rows.is_empty() {
+            return None;
+        }
+        Some(Self {
+            before: fragment.fragment.clone(),
+            deleted: rows,
+        })
     }
 }
 

@@ -1,0 +1,182 @@
+//! Bad input gets a clear, typed error and changes nothing: a corrupt manifest, a missing
+//! data file, a corrupt deletion file, a wrong-schema append and an unknown URI scheme.
+
+mod support;
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema};
+use bytes::Bytes;
+use futures::TryStreamExt;
+use shoal_dataset::{Dataset, DatasetWriter, Error, WriteMode, WriteParams};
+use shoal_io::IoError;
+use support::{batch, uris, write};
+
+/// Every object under the dataset, with its length and checksum, sorted by path.
+async fn snapshot(uri: &str) -> Vec<(String, usize, u32)> {
+    let root = shoal_io::resolve(uri).unwrap();
+    let mut objects = Vec::new();
+    for info in shoal_io::list(&root).await.unwrap() {
+        let bytes = shoal_io::get(&root.child(&info.path)).await.unwrap();
+        objects.push((info.path, bytes.len(), crc32c::crc32c(&bytes)));
+    }
+    objects.sort();
+    objects
+}
+
+async fn scan_all(ds: &Dataset) -> shoal_dataset::Result<usize> {
+    let batches: Vec<_> = ds.scan(vec![0, 1], 100).try_collect().await?;
+    Ok(batches.iter().map(|b| b.num_rows()).sum())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_manifest_is_refused_by_name_and_nothing_is_written() {
+    let (_dir, uris) = uris("bad-manifest");
+    for uri in &uris {
+        write(uri, WriteMode::Create, &[batch(0, 10)], 100)
+            .await
+            .unwrap();
+        write(uri, WriteMode::Append, &[batch(10, 10)], 100)
+            .await
+            .unwrap();
+        let root = shoal_io::resolve(uri).unwrap();
+        let manifest = root.child("_versions/00000000000000000002.manifest");
+        let mut bytes = shoal_io::get(&manifest).await.unwrap().to_vec();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x01;
+        shoal_io::put(&manifest, Bytes::from(bytes)).await.unwrap();
+        let before = snapshot(uri).await;
+
+        let err = Dataset::open(uri).await.unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::Format { .. }), "{msg}");
+        assert!(
+            msg.contains("00000000000000000002.manifest")
+                && msg.contains("checksum mismatch in manifest"),
+            "{msg}"
+        );
+        let err = write(uri, WriteMode::Append, &[batch(20, 5)], 100)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("checksum mismatch in manifest"),
+            "{err}"
+        );
+        // The versions before it still open.
+        assert_eq!(Dataset::open_version(uri, 1).await.unwrap().num_rows(), 10);
+        assert_eq!(snapshot(uri).await, before, "nothing changed");
+
+        // A truncated manifest (a torn write on a store without atomic puts) likewise.
+        shoal_io::put(&manifest, Bytes::from_static(b"SHOALMAN\x01\x00"))
+            .await
+            .unwrap();
+        let err = Dataset::open(uri).await.unwrap_err().to_string();
+        assert!(err.contains("truncated"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_data_file_is_named_and_nothing_is_written() {
+    let (_dir, uris) = uris("bad-missing-file");
+    for uri in &uris {
+        let ds = write(uri, WriteMode::Create, &[batch(0, 300)], 100)
+            .await
+            .unwrap();
+        let lost = ds.fragments()[1].data.path.clone();
+        let root = shoal_io::resolve(uri).unwrap();
+        shoal_io::delete(&root.child(&lost)).await.unwrap();
+        let before = snapshot(uri).await;
+
+        // Opening needs only the manifest; reading the fragment names the missing file.
+        let ds = Dataset::open(uri).await.unwrap();
+        let err = scan_all(&ds).await.unwrap_err();
+        assert!(matches!(err, Error::Io(IoError::NotFound { .. })), "{err}");
+        assert!(err.to_string().contains(&lost), "{err}");
+        let err = ds.take(&[0], &[150]).await.unwrap_err();
+        assert!(err.to_string().contains(&lost), "{err}");
+        // Rows of other fragments still read.
+        assert_eq!(ds.take(&[0], &[5, 250]).await.unwrap().num_rows(), 2);
+        let err = ds.delete("id = 3").await.unwrap_err();
+        assert!(err.to_string().contains(&lost), "{err}");
+        assert_eq!(
+            snapshot(uri).await,
+            before,
+            "the failed delete wrote nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_deletion_file_is_refused() {
+    let (_dir, uris) = uris("bad-deletion");
+    for uri in &uris {
+        let ds = write(uri, WriteMode::Create, &[batch(0, 100)], 100)
+            .await
+            .unwrap();
+        let ds = ds.delete("id < 10").await.unwrap();
+        let path = ds.fragments()[0].deletion.clone().unwrap().path;
+        let root = shoal_io::resolve(uri).unwrap();
+        let mut bytes = shoal_io::get(&root.child(&path)).await.unwrap().to_vec();
+        let last = bytes.len() - 5;
+        bytes[last] ^= 0x80;
+        shoal_io::put(&root.child(&path), Bytes::from(bytes))
+            .await
+            .unwrap();
+        let err = scan_all(&ds).await.unwrap_err().to_string();
+        assert!(
+            err.contains(&path) && err.contains("deletion file"),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_schema_append_lists_the_differences_and_writes_nothing() {
+    let (_dir, uris) = uris("bad-schema");
+    for uri in &uris {
+        write(uri, WriteMode::Create, &[batch(0, 10)], 100)
+            .await
+            .unwrap();
+        let before = snapshot(uri).await;
+        let other = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("extra", DataType::Float32, true),
+        ]));
+        let err = DatasetWriter::new(uri, other, WriteMode::Append, WriteParams::default())
+            .await
+            .err()
+            .expect("refused");
+        let msg = err.to_string();
+        assert!(matches!(err, Error::SchemaMismatch { .. }), "{msg}");
+        assert!(
+            msg.contains("column 'id' has type Utf8 instead of Int64")
+                && msg.contains("column 'extra' is not in the schema"),
+            "{msg}"
+        );
+        assert_eq!(snapshot(uri).await, before);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_scheme_is_refused_by_name() {
+    for uri in ["ftp://host/ds", "gopher://x/y"] {
+        let err = Dataset::open(uri).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Io(IoError::UnsupportedScheme { .. })),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("unsupported storage scheme") && msg.contains(uri),
+            "{msg}"
+        );
+        let err = write(uri, WriteMode::Create, &[batch(0, 1)], 10)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("unsupported storage scheme"),
+            "{err}"
+        );
+    }
+}
