@@ -23,6 +23,8 @@ use crate::versions;
 
 /// How many times a writer tries before giving up to concurrent writers.
 const MAX_ATTEMPTS: usize = 100;
+/// How many failed manifest writes (storage errors, not lost races) a commit survives.
+const MAX_STORAGE_ERRORS: usize = 3;
 
 /// Commits `change` on top of `base` (the version it was prepared against; `None` for a new
 /// dataset) and returns the manifest of the new version. When the commit certainly failed
@@ -45,14 +47,22 @@ async fn try_commit(
     change: &Change,
 ) -> Result<Arc<Manifest>> {
     let mut base = base;
+    let mut storage_errors = 0;
     for attempt in 0..MAX_ATTEMPTS {
         let next = change.apply(base.as_deref(), now_ms(), &root.uri)?;
         let location = layout::manifest(root, next.version);
-        if shoal_io::put_if_not_exists(&location, Bytes::from(next.encode())).await? {
-            versions::write_hint(root, next.version).await;
-            return Ok(Arc::new(next));
+        match shoal_io::put_if_not_exists(&location, Bytes::from(next.encode())).await {
+            Ok(true) => {
+                versions::write_hint(root, next.version).await;
+                return Ok(Arc::new(next));
+            }
+            Ok(false) => {}
+            // The outcome is unknown (the request may have succeeded): look, as after a
+            // lost race, which finds our own manifest if it is there.
+            Err(_) if storage_errors < MAX_STORAGE_ERRORS => storage_errors += 1,
+            Err(e) => return Err(e.into()),
         }
-        // Lost the race: catch up with everything committed since `base`.
+        // Lost the race (or do not know): catch up with everything committed since `base`.
         let mut seen = base.as_ref().map_or(0, |b| b.version);
         let mut caught_up = false;
         while let Some(theirs) = versions::load(root, seen + 1).await? {

@@ -65,7 +65,19 @@ impl DatasetWriter {
         mode: WriteMode,
         params: WriteParams,
     ) -> Result<Self> {
-        let root = resolve(uri)?;
+        Self::new_at(resolve(uri)?, schema, mode, params).await
+    }
+
+    /// Starts a write to the dataset at a resolved location (one made with storage options,
+    /// or behind a simulated store).
+    pub async fn new_at(
+        root: ObjectLocation,
+        schema: SchemaRef,
+        mode: WriteMode,
+        params: WriteParams,
+    ) -> Result<Self> {
+        let uri = root.uri.clone();
+        let uri = uri.as_str();
         let base = versions::latest(&root).await?;
         match (mode, &base) {
             (WriteMode::Create, Some(b)) => {

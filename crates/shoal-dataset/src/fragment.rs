@@ -35,13 +35,14 @@ impl OpenFragment {
             FileReader::open_location(location),
             deletion::load(root, fragment)
         )?;
-        if reader.num_rows() != fragment.data.rows {
+        let (bytes, rows) = (reader.metadata().file_len, reader.num_rows());
+        if (bytes, rows) != (fragment.data.size, fragment.data.rows) {
             return Err(Error::Format {
                 uri: reader.uri().to_string(),
                 error: FormatError::Corrupt(format!(
-                    "the data file has {} rows but the manifest says {}",
-                    reader.num_rows(),
-                    fragment.data.rows
+                    "the data file has {bytes} bytes and {rows} rows, but the manifest says {} \
+                     bytes and {} rows: it was replaced or damaged",
+                    fragment.data.size, fragment.data.rows
                 )),
             });
         }

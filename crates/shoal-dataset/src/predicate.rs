@@ -12,6 +12,7 @@ use arrow_cast::cast::{cast_with_options, CastOptions};
 use arrow_schema::{DataType, Schema};
 
 use crate::error::{Error, Result};
+use crate::projection::column_indices;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,18 +105,7 @@ impl Predicate {
 
     /// Binds the predicate to `schema`: finds the column and converts the literal to its type.
     pub(crate) fn bind(&self, schema: &Schema, uri: &str) -> Result<BoundPredicate> {
-        let index = schema
-            .index_of(&self.column)
-            .map_err(|_| Error::ColumnNotFound {
-                uri: uri.to_string(),
-                name: self.column.clone(),
-                available: schema
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
+        let index = column_indices(schema, Some(&[self.column.as_str()]), uri)?[0];
         let data_type = schema.field(index).data_type();
         let invalid = |reason: String| Error::InvalidPredicate {
             predicate: self.text.clone(),

@@ -1,5 +1,6 @@
-//! Bad input gets a clear, typed error and changes nothing: a corrupt manifest, a missing
-//! data file, a corrupt deletion file, a wrong-schema append and an unknown URI scheme.
+//! Bad input gets a clear, typed error and changes nothing: a corrupt manifest, a missing or
+//! replaced data file, a corrupt deletion file, a wrong-schema append and an unknown URI
+//! scheme.
 
 mod support;
 
@@ -102,6 +103,25 @@ async fn a_missing_data_file_is_named_and_nothing_is_written() {
             snapshot(uri).await,
             before,
             "the failed delete wrote nothing"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_data_file_is_refused() {
+    let (_dir, uris) = uris("bad-replaced-file");
+    for uri in &uris {
+        let ds = write(uri, WriteMode::Create, &[batch(0, 300)], 100)
+            .await
+            .unwrap();
+        let root = shoal_io::resolve(uri).unwrap();
+        let (first, second) = (&ds.fragments()[0].data.path, &ds.fragments()[1].data.path);
+        let other = shoal_io::get(&root.child(first)).await.unwrap();
+        shoal_io::put(&root.child(second), other).await.unwrap();
+        let err = scan_all(&ds).await.unwrap_err().to_string();
+        assert!(
+            err.contains(second) && err.contains("replaced or damaged"),
+            "{err}"
         );
     }
 }

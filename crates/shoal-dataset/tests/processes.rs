@@ -89,14 +89,10 @@ fn worker() {
 async fn append_many(uri: &str, writer: i64) {
     for i in 0..APPENDS_PER_WRITER {
         let first = (writer * APPENDS_PER_WRITER + i) * ROWS_PER_APPEND;
-        write(
-            uri,
-            WriteMode::Append,
-            &[batch(first, ROWS_PER_APPEND)],
-            100,
-        )
-        .await
-        .unwrap();
+        let batches = [batch(first, ROWS_PER_APPEND)];
+        if let Err(e) = write(uri, WriteMode::Append, &batches, 100).await {
+            panic!("append {i} of writer {writer} to {uri} failed: {e:?}");
+        }
     }
 }
 
