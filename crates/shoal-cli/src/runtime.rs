@@ -1,28 +1,14 @@
-//! The async runtime the CLI drives Shoal's I/O with.
-//!
-//! Commands run on the main thread and hand only async I/O to the runtime with `block_on`,
-//! so reading a source file or encoding a batch never occupies a runtime worker.
+//! How the CLI drives Shoal's async API: through the sync bridge of `shoal-runtime`, so that
+//! I/O runs on the process-wide I/O runtime and decoding on the CPU pool, while commands run
+//! on the main thread (reading a source file or encoding a batch never occupies a runtime
+//! worker).
 
-use std::sync::OnceLock;
-
-use tokio::runtime::Runtime;
-
-/// The process's runtime, built on first use.
-pub fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .thread_name("shoal-io")
-            .enable_all()
-            .build()
-            .unwrap_or_else(|e| {
-                eprintln!("error: cannot start the I/O runtime: {e}");
-                std::process::exit(1)
-            })
-    })
-}
-
-/// Runs a future to completion on the runtime.
+/// Runs a future to completion on the I/O runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    runtime().block_on(f)
+    // The CLI calls this from its main thread only, never from async code, so the bridge's
+    // one error cannot happen; if it ever did, say so rather than panic.
+    shoal_runtime::block_on(f).unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1)
+    })
 }

@@ -114,9 +114,10 @@ pub enum Error {
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
 
-    /// A background task failed (a panic in decoding is reported here, not propagated).
-    #[error("background task failed: {0}")]
-    Task(String),
+    /// Work handed to the runtimes failed (a panic in decoding is reported here, not
+    /// propagated), or a blocking call was made from async code.
+    #[error(transparent)]
+    Runtime(#[from] shoal_runtime::RuntimeError),
 }
 
 impl Error {

@@ -6,8 +6,8 @@
 //!
 //! Reads keep the phases of the design apart: [`FileReader::plan_rows`] and
 //! [`FileReader::plan_take`] are sync CPU, [`FileReader::fetch`] is async I/O only, and
-//! [`ReadPlan::decode`] is sync CPU, which [`FileReader::read`] runs on tokio's blocking pool
-//! so that decoding never stalls the async runtime.
+//! [`ReadPlan::decode`] is sync CPU, which [`FileReader::read`] runs on the CPU pool
+//! (`shoal_runtime::spawn_cpu`) so that decoding never stalls the async runtime.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -130,13 +130,11 @@ impl FileReader {
         }
     }
 
-    /// Fetches and decodes a plan; decoding runs on the blocking pool.
+    /// Fetches and decodes a plan; decoding runs on the CPU pool.
     pub async fn read(&self, plan: ReadPlan) -> Result<RecordBatch> {
         let fetched = self.fetch(&plan).await?;
         let uri = self.uri().to_string();
-        tokio::task::spawn_blocking(move || plan.decode(&fetched).map_err(Error::format(&uri)))
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        shoal_runtime::spawn_cpu(move || plan.decode(&fetched).map_err(Error::format(&uri))).await?
     }
 
     /// Reads rows `rows` of the columns `projection`.

@@ -5,17 +5,34 @@ use std::sync::Arc;
 use object_store::path::Path;
 use object_store::ObjectStore;
 
+use crate::store::StoreRef;
+
 /// Where an object (or a prefix of objects) lives: its store, its path in that store, and the
 /// URI the user gave (or, for a [child](ObjectLocation::child), that URI joined with the
 /// relative path), used in every error message.
 #[derive(Debug, Clone)]
 pub struct ObjectLocation {
-    pub store: Arc<dyn ObjectStore>,
+    pub store_ref: StoreRef,
     pub path: Path,
     pub uri: String,
 }
 
 impl ObjectLocation {
+    /// A location in a store used as it is (see [`StoreRef::fixed`]).
+    pub fn new(store: Arc<dyn ObjectStore>, path: Path, uri: impl Into<String>) -> Self {
+        Self {
+            store_ref: StoreRef::fixed(store),
+            path,
+            uri: uri.into(),
+        }
+    }
+
+    /// The store, as built for this process (rebuilt after `fork()` when it holds
+    /// connections).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store_ref.get()
+    }
+
     /// The URI this location was resolved from.
     pub fn uri(&self) -> &str {
         &self.uri
@@ -35,7 +52,7 @@ impl ObjectLocation {
             format!("{}/{}", self.uri.trim_end_matches('/'), segments.join("/"))
         };
         ObjectLocation {
-            store: self.store.clone(),
+            store_ref: self.store_ref.clone(),
             path,
             uri,
         }
@@ -56,11 +73,7 @@ mod tests {
     use object_store::memory::InMemory;
 
     fn location(path: &str, uri: &str) -> ObjectLocation {
-        ObjectLocation {
-            store: Arc::new(InMemory::new()),
-            path: Path::from(path),
-            uri: uri.into(),
-        }
+        ObjectLocation::new(Arc::new(InMemory::new()), Path::from(path), uri)
     }
 
     #[test]

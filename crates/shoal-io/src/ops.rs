@@ -28,7 +28,7 @@ pub struct ObjectInfo {
 pub async fn put_if_not_exists(location: &ObjectLocation, bytes: Bytes) -> Result<bool> {
     let options = PutOptions::from(PutMode::Create);
     match location
-        .store
+        .store()
         .put_opts(&location.path, PutPayload::from(bytes), options)
         .await
     {
@@ -44,7 +44,7 @@ pub async fn put_if_not_exists(location: &ObjectLocation, bytes: Bytes) -> Resul
 /// old object or the new one, never a part.
 pub async fn put(location: &ObjectLocation, bytes: Bytes) -> Result<()> {
     location
-        .store
+        .store()
         .put(&location.path, PutPayload::from(bytes))
         .await
         .map(|_| ())
@@ -54,7 +54,7 @@ pub async fn put(location: &ObjectLocation, bytes: Bytes) -> Result<()> {
 /// Reads the whole object at `location` ([`IoError::NotFound`] when there is none).
 pub async fn get(location: &ObjectLocation) -> Result<Bytes> {
     let result = location
-        .store
+        .store()
         .get(&location.path)
         .await
         .map_err(|e| error(location, e))?;
@@ -65,7 +65,7 @@ pub async fn get(location: &ObjectLocation) -> Result<Bytes> {
 /// empty when there is none (not an error).
 pub async fn list(location: &ObjectLocation) -> Result<Vec<ObjectInfo>> {
     let metas: Vec<_> = location
-        .store
+        .store()
         .list(Some(&location.path))
         .try_collect()
         .await
@@ -85,7 +85,7 @@ pub async fn list(location: &ObjectLocation) -> Result<Vec<ObjectInfo>> {
 
 /// Deletes the object at `location`; deleting one that does not exist succeeds.
 pub async fn delete(location: &ObjectLocation) -> Result<()> {
-    match location.store.delete(&location.path).await {
+    match location.store().delete(&location.path).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(error(location, e)),
     }
@@ -94,7 +94,7 @@ pub async fn delete(location: &ObjectLocation) -> Result<()> {
 impl ObjectLocation {
     /// The object's size, or `None` when it does not exist (one HEAD request).
     pub async fn size(&self) -> Result<Option<u64>> {
-        match self.store.head(&self.path).await {
+        match self.store().head(&self.path).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(error(self, e)),

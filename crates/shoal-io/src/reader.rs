@@ -34,7 +34,7 @@ impl ObjectReader {
         let err = |e| IoError::from_store(&self.location.uri, e);
         let result = self
             .location
-            .store
+            .store()
             .get_opts(&self.location.path, options)
             .await
             .map_err(err)?;
@@ -56,7 +56,7 @@ impl ObjectReader {
         }
         let mut fetched = self
             .location
-            .store
+            .store()
             .get_ranges(&self.location.path, &wanted)
             .await
             .map_err(|e| IoError::from_store(&self.location.uri, e))?

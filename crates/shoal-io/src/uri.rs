@@ -8,9 +8,9 @@ use object_store::ObjectStore;
 
 use crate::error::{IoError, Result};
 use crate::location::ObjectLocation;
+use crate::memory;
 use crate::options::StorageOptions;
-use crate::sim::SimulatedStore;
-use crate::{memory, s3};
+use crate::store::StoreRef;
 
 /// The process-wide store for local files: the whole file system, addressed by absolute path.
 fn local_store() -> Arc<dyn ObjectStore> {
@@ -41,7 +41,7 @@ pub fn resolve(uri: &str) -> Result<ObjectLocation> {
 pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocation> {
     let (store, path) = match uri.split_once("://") {
         None => (
-            local_store(),
+            StoreRef::fixed(local_store()),
             local_path(uri, std::path::PathBuf::from(uri))?,
         ),
         Some(("file", _)) => {
@@ -49,7 +49,7 @@ pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocatio
             let file = url
                 .to_file_path()
                 .map_err(|_| invalid(uri, "not a local file URL (file:///absolute/path)"))?;
-            (local_store(), local_path(uri, file)?)
+            (StoreRef::fixed(local_store()), local_path(uri, file)?)
         }
         Some(("memory", _)) => {
             let url = parse_url(uri)?;
@@ -60,7 +60,10 @@ pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocatio
                     "memory:// needs a store name: memory://NAME/prefix",
                 ));
             }
-            (memory::named_store(name), url_path(uri, &url)?)
+            (
+                StoreRef::fixed(memory::named_store(name)),
+                url_path(uri, &url)?,
+            )
         }
         Some(("s3", _)) => {
             let url = parse_url(uri)?;
@@ -68,10 +71,7 @@ pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocatio
             if bucket.is_empty() {
                 return Err(invalid(uri, "s3:// needs a bucket: s3://bucket/prefix"));
             }
-            (
-                s3::bucket_store(uri, bucket, options)?,
-                url_path(uri, &url)?,
-            )
+            (StoreRef::s3(uri, bucket, options)?, url_path(uri, &url)?)
         }
         Some((scheme, _)) => {
             return Err(IoError::UnsupportedScheme {
@@ -81,11 +81,11 @@ pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocatio
         }
     };
     let store = match &options.simulation {
-        Some(simulation) => Arc::new(SimulatedStore::with_simulation(store, simulation.clone())),
+        Some(simulation) => StoreRef::simulated(store, simulation.clone()),
         None => store,
     };
     Ok(ObjectLocation {
-        store,
+        store_ref: store,
         path,
         uri: uri.to_string(),
     })
@@ -148,7 +148,7 @@ mod tests {
     fn memory_urls_name_a_shared_store_and_a_prefix() {
         let a = resolve("memory://uri-rs-test/ds/one").unwrap();
         let b = resolve("memory://uri-rs-test").unwrap();
-        assert!(Arc::ptr_eq(&a.store, &b.store));
+        assert!(Arc::ptr_eq(&a.store(), &b.store()));
         assert_eq!(a.path.as_ref(), "ds/one");
         assert_eq!(b.path.as_ref(), "");
     }
@@ -165,6 +165,6 @@ mod tests {
         };
         let location = resolve_with("s3://bucket/ds/my%20set/", &options).unwrap();
         assert_eq!(location.path.as_ref(), "ds/my set");
-        assert_eq!(location.store.to_string(), "AmazonS3(bucket)");
+        assert_eq!(location.store().to_string(), "AmazonS3(bucket)");
     }
 }

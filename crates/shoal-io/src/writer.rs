@@ -17,7 +17,7 @@ pub struct ObjectWriter {
 impl ObjectWriter {
     pub fn new(location: ObjectLocation) -> Self {
         Self {
-            inner: BufWriter::new(location.store, location.path),
+            inner: BufWriter::new(location.store(), location.path),
             uri: location.uri,
         }
     }

@@ -306,7 +306,7 @@ async fn simulated_memory() {
     let options = simulated("latency=1ms,jitter=1ms,concurrency=4,bandwidth=2GB/s,seed=3");
     let uri = format!("memory://{}/ds", unique("conformance-sim"));
     let root = resolve_with(&uri, &options).unwrap();
-    assert!(root.store.to_string().starts_with("SimulatedStore("));
+    assert!(root.store().to_string().starts_with("SimulatedStore("));
     conformance(root).await;
     let counters = options.simulation.as_ref().unwrap().counters();
     assert!(counters.peak_in_flight <= 4, "{counters}");

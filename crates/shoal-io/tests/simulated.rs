@@ -25,11 +25,7 @@ fn simulated(config: &str) -> (ObjectLocation, Arc<InMemory>, Simulation) {
     let inner = Arc::new(InMemory::new());
     let simulation = Simulation::new(config.parse().unwrap());
     let store = SimulatedStore::with_simulation(inner.clone(), simulation.clone());
-    let root = ObjectLocation {
-        store: Arc::new(store),
-        path: Path::from("ds"),
-        uri: "sim://ds".into(),
-    };
+    let root = ObjectLocation::new(Arc::new(store), Path::from("ds"), "sim://ds");
     (root, inner, simulation)
 }
 
@@ -135,7 +131,7 @@ async fn a_body_holds_its_slot_until_consumed_or_dropped() {
     let (root, inner, simulation) = simulated("latency=1ms,concurrency=1");
     seed(&inner, "ds/a", 10).await;
     let a = root.child("a");
-    let body = a.store.get(&a.path).await.unwrap();
+    let body = a.store().get(&a.path).await.unwrap();
     assert_eq!(simulation.in_flight(), 1);
     let blocked = tokio::time::timeout(Duration::from_secs(5), a.size()).await;
     assert!(
@@ -277,7 +273,7 @@ async fn a_failing_list_page_ends_the_listing_with_an_error() {
     assert!(injected(&shoal_io::list(&listing).await.unwrap_err()).transient);
 
     // The second page's request fails after the first page arrived.
-    let mut entries = listing.store.list(Some(&listing.path));
+    let mut entries = listing.store().list(Some(&listing.path));
     for _ in 0..1_000 {
         entries.next().await.unwrap().unwrap();
     }
@@ -303,7 +299,7 @@ async fn resolve_with_wraps_any_uri_in_a_shared_simulation() {
     let options = StorageOptions::default().with_simulation(simulation.clone());
     let first = resolve_with("memory://simulated-rs/ds", &options).unwrap();
     let second = resolve_with("memory://simulated-rs/ds", &options).unwrap();
-    assert_eq!(first.store.to_string(), "SimulatedStore(InMemory)");
+    assert_eq!(first.store().to_string(), "SimulatedStore(InMemory)");
 
     let start = Instant::now();
     shoal_io::put(&first.child("x"), Bytes::from_static(b"abc"))

@@ -1,0 +1,47 @@
+//! A dataset handle opened in a parent process keeps working in a child of `fork()` (as in
+//! PyTorch DataLoader workers): the child's runtimes, CPU pool and object-store clients
+//! (with their HTTP connection pools) are rebuilt on first use. A hang fails the test.
+
+mod support;
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use shoal_dataset::{Dataset, WriteMode};
+use shoal_runtime::block_on;
+use shoal_runtime::testing::in_forked_child;
+use support::{batch, ids, uris, write};
+
+/// Every `id` of `ds`, read through the sync bridge as a blocking caller would.
+fn read_ids(ds: &Dataset) -> Vec<i64> {
+    block_on(async {
+        let batches: Vec<_> = ds.scan(vec![0, 1], 100).try_collect().await?;
+        let taken = ds.take(&[0], &[0, 999]).await?;
+        let mut got: Vec<i64> = batches.iter().flat_map(ids).collect();
+        got.extend(ids(&taken));
+        Ok::<_, shoal_dataset::Error>(got)
+    })
+    .expect("not inside an async context")
+    .expect("the dataset reads")
+}
+
+#[test]
+fn an_inherited_dataset_handle_works_in_a_forked_child() {
+    let (_dir, uris) = uris("fork");
+    for uri in uris.iter().filter(|u| !u.starts_with("memory://")) {
+        let ds = block_on(async {
+            write(uri, WriteMode::Create, &[batch(0, 1000)], 250).await?;
+            Dataset::open(uri).await
+        })
+        .unwrap()
+        .unwrap();
+        // The parent reads first, so the child inherits runtimes, pools and (for S3) open
+        // connections in use.
+        let expected = read_ids(&ds);
+        assert_eq!(expected.len(), 1002);
+        let status = in_forked_child(Duration::from_secs(60), || read_ids(&ds) == expected);
+        assert_eq!(status, 0, "the child could not read {uri}");
+        // And the parent still can.
+        assert_eq!(read_ids(&ds), expected);
+    }
+}

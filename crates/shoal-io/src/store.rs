@@ -1,0 +1,107 @@
+//! [`StoreRef`]: the store a location reads and writes, rebuilt in a forked child.
+//!
+//! An S3 client holds a pool of HTTP connections whose sockets and driver tasks belong to
+//! the process (and runtime) that opened them; a child of `fork()` that reused them would
+//! share sockets with its parent or wait forever on tasks that no longer run. So a location
+//! keeps how its store was made, and the first use in a new fork generation (see
+//! `shoal_runtime::ForkSafe`) builds a fresh client. Local and in-memory stores hold no
+//! connections and are kept as they are.
+
+use std::fmt;
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use shoal_runtime::ForkSafe;
+
+use crate::error::Result;
+use crate::options::StorageOptions;
+use crate::s3;
+use crate::sim::{SimulatedStore, Simulation};
+
+/// How a store is made.
+enum Recipe {
+    /// A store kept as it is (local disk, memory, or one the caller built).
+    Fixed(Arc<dyn ObjectStore>),
+    /// An S3 bucket's client.
+    S3 {
+        uri: String,
+        bucket: String,
+        options: StorageOptions,
+    },
+    /// A simulation around another store.
+    Simulated {
+        inner: StoreRef,
+        simulation: Simulation,
+    },
+}
+
+struct Shared {
+    recipe: Recipe,
+    built: ForkSafe<Arc<dyn ObjectStore>>,
+}
+
+/// A store, shared by every location resolved from it, rebuilt after `fork()` when it holds
+/// connections.
+#[derive(Clone)]
+pub struct StoreRef(Arc<Shared>);
+
+impl fmt::Debug for StoreRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreRef({})", self.get())
+    }
+}
+
+impl StoreRef {
+    /// A store used as it is, in every process.
+    pub fn fixed(store: Arc<dyn ObjectStore>) -> Self {
+        Self::from_recipe(Recipe::Fixed(store))
+    }
+
+    /// The client of an S3 bucket, checked (built once) now.
+    pub(crate) fn s3(uri: &str, bucket: &str, options: &StorageOptions) -> Result<Self> {
+        let store = Self::from_recipe(Recipe::S3 {
+            uri: uri.to_string(),
+            bucket: bucket.to_string(),
+            options: options.clone(),
+        });
+        store.try_get()?;
+        Ok(store)
+    }
+
+    /// `simulation` around `inner`.
+    pub(crate) fn simulated(inner: StoreRef, simulation: Simulation) -> Self {
+        Self::from_recipe(Recipe::Simulated { inner, simulation })
+    }
+
+    fn from_recipe(recipe: Recipe) -> Self {
+        StoreRef(Arc::new(Shared {
+            recipe,
+            built: ForkSafe::new(),
+        }))
+    }
+
+    /// The store for this process.
+    pub fn get(&self) -> Arc<dyn ObjectStore> {
+        // Building can only fail for S3, whose settings were checked when this was made;
+        // the environment of a forked child is its parent's.
+        self.try_get()
+            .unwrap_or_else(|e| panic!("rebuilding a store that was valid before: {e}"))
+    }
+
+    fn try_get(&self) -> Result<Arc<dyn ObjectStore>> {
+        let built =
+            self.0.built.get_or_try_init(|| match &self.0.recipe {
+                Recipe::Fixed(store) => Ok(store.clone()),
+                Recipe::S3 {
+                    uri,
+                    bucket,
+                    options,
+                } => s3::bucket_store(uri, bucket, options),
+                Recipe::Simulated { inner, simulation } => Ok(Arc::new(
+                    SimulatedStore::with_simulation(inner.try_get()?, simulation.clone()),
+                )
+                    as Arc<dyn ObjectStore>),
+            })?;
+        Ok(built.as_ref().clone())
+    }
+}

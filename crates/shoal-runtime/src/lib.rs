@@ -1,0 +1,38 @@
+//! # shoal-runtime
+//!
+//! The threads Shoal runs on, one set per process, and what happens to them across `fork()`.
+//!
+//! - [`io`]: the async runtime that all storage I/O runs on. Nothing on it blocks.
+//! - [`spawn_cpu`]: runs CPU work (decoding, distance math) on the CPU pool and awaits it.
+//! - [`BlockingPool`]: named, bounded pools for user code that may block (an embedding
+//!   model, an HTTP call), so that a slow model never starves I/O or decoding.
+//! - [`block_on`]: the sync bridge. Blocking entry points run their futures on the I/O
+//!   runtime; called from inside an async context, it returns
+//!   [`RuntimeError::InsideAsyncContext`] instead of deadlocking or panicking.
+//! - Fork safety: a `pthread_atfork` child handler bumps the [`fork_generation`]. Everything
+//!   built per process (runtimes, pools, and, in `shoal-io`, object-store clients with their
+//!   connection pools) lives in a [`ForkSafe`] cell that rebuilds it on first use in the
+//!   child. The parent's objects are leaked, never dropped or joined: their threads do not
+//!   exist in the child.
+//!
+//! Sizes come from [`configure`] (before first use) or the environment
+//! (`SHOAL_IO_THREADS`, `SHOAL_CPU_THREADS`), with defaults from the core count.
+
+mod blocking;
+mod bridge;
+mod config;
+mod cpu;
+mod error;
+mod fork;
+mod fork_safe;
+mod io;
+pub mod testing;
+
+pub use blocking::BlockingPool;
+pub use bridge::block_on;
+pub use config::{config, configure, RuntimeConfig};
+pub use cpu::spawn_cpu;
+pub use error::RuntimeError;
+pub use fork::fork_generation;
+pub use fork_safe::ForkSafe;
+pub use io::io;

@@ -1,0 +1,103 @@
+//! The runtimes as callers meet them: CPU work runs off the I/O runtime, panics come back as
+//! errors, named pools bound their concurrency, the sync bridge refuses to block inside an
+//! async context, and a forked child gets working runtimes of its own.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use shoal_runtime::testing::in_forked_child;
+use shoal_runtime::{block_on, fork_generation, io, spawn_cpu, BlockingPool, RuntimeError};
+
+#[test]
+fn cpu_work_runs_on_the_cpu_pool_and_panics_are_errors() {
+    let name = block_on(spawn_cpu(|| {
+        std::thread::current().name().map(str::to_string)
+    }))
+    .unwrap()
+    .unwrap();
+    assert!(name.unwrap().starts_with("shoal-cpu"));
+    let err = block_on(spawn_cpu(|| -> u32 { panic!("boom") }))
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(&err, RuntimeError::Panicked { message, .. } if message == "boom"),
+        "{err}"
+    );
+}
+
+#[test]
+fn named_pools_bound_their_concurrency() {
+    let pool = BlockingPool::named("test-embedder", 2).unwrap();
+    assert_eq!(
+        BlockingPool::named("test-embedder", 9).unwrap().threads(),
+        2
+    );
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let tasks = (0..8).map(|_| {
+        let (running, peak, pool) = (running.clone(), peak.clone(), pool.clone());
+        async move {
+            pool.run(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })
+            .await
+        }
+    });
+    let results = block_on(async { spawn_all(tasks).await }).unwrap();
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(peak.load(Ordering::SeqCst), 2);
+}
+
+/// Runs each future as a task on the I/O runtime and collects their outputs in order.
+async fn spawn_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(|f| io().spawn(f)).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_sync_bridge_refuses_to_block_inside_async_code() {
+    let err = block_on(async { 1 }).unwrap_err();
+    assert!(matches!(err, RuntimeError::InsideAsyncContext));
+    assert!(err.to_string().contains("inside an async context"));
+}
+
+#[test]
+fn a_forked_child_rebuilds_the_runtimes() {
+    // The parent uses every runtime first, so the child inherits them in use.
+    assert_eq!(block_on(spawn_cpu(|| 2 + 2)).unwrap().unwrap(), 4);
+    let handle = io();
+    let _busy = handle.spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let parent_generation = fork_generation();
+    let status = in_forked_child(Duration::from_secs(30), move || {
+        fork_generation() == parent_generation + 1
+            && block_on(async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                spawn_cpu(|| 6 * 7).await.unwrap()
+            })
+            .unwrap()
+                == 42
+            && BlockingPool::named("child-pool", 1).is_ok()
+    });
+    assert_eq!(status, 0, "the child's runtimes did not work");
+    assert_eq!(
+        fork_generation(),
+        parent_generation,
+        "the parent is unaffected"
+    );
+}
