@@ -2,6 +2,8 @@
 //! fewer, larger ones without the deleted rows, as a new version. Row addresses of the
 //! rewritten rows change (their fragments are new); nothing else does.
 
+use std::sync::Arc;
+
 use futures::stream::{self, StreamExt, TryStreamExt};
 use shoal_format::WriteOptions;
 
@@ -70,7 +72,7 @@ impl Dataset {
         }
         let change = Change::Compact { removed, files };
         let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
-        Ok(Dataset::from_parts(self.root().clone(), manifest))
+        Ok(self.with_manifest(manifest))
     }
 
     /// Writes the live rows of the fragments `group` (indices) into one new data file;
@@ -80,7 +82,7 @@ impl Dataset {
         group: &[usize],
         options: &CompactOptions,
     ) -> Result<(Vec<Fragment>, Vec<DataFile>)> {
-        let fragments: Vec<OpenFragment> = stream::iter(group)
+        let fragments: Vec<Arc<OpenFragment>> = stream::iter(group)
             .map(|&index| self.open_fragment(index))
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
@@ -107,7 +109,10 @@ impl Dataset {
             }
         }
         let files = writer.finish().await?;
-        Ok((fragments.into_iter().map(|f| f.fragment).collect(), files))
+        Ok((
+            fragments.iter().map(|f| f.fragment.clone()).collect(),
+            files,
+        ))
     }
 }
 

@@ -13,17 +13,18 @@ use std::sync::Arc;
 
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use shoal_io::{resolve, ObjectLocation};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use shoal_io::{resolve, ObjectLocation, ReadCost};
 
 use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
 use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
+use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES};
 use crate::{tags, versions};
 
-/// Fragments opened at once ahead of a scan.
-const FRAGMENT_READAHEAD: usize = 4;
+/// Fragments opened at once by a take.
+const FRAGMENT_READAHEAD: usize = 16;
 
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
@@ -35,6 +36,7 @@ pub fn row_address(fragment_id: u64, row: u64) -> u64 {
 pub struct Dataset {
     root: ObjectLocation,
     manifest: Arc<Manifest>,
+    session: Arc<Session>,
 }
 
 impl Dataset {
@@ -51,7 +53,7 @@ impl Dataset {
             .ok_or_else(|| Error::DatasetNotFound {
                 uri: root.uri.clone(),
             })?;
-        Ok(Self { root, manifest })
+        Ok(Self::from_parts(root, manifest))
     }
 
     /// Opens version `version` of the dataset at `uri`.
@@ -62,7 +64,7 @@ impl Dataset {
     /// Opens version `version` of the dataset at a resolved location.
     pub async fn open_version_at(root: ObjectLocation, version: u64) -> Result<Self> {
         match versions::load(&root, version).await? {
-            Some(manifest) => Ok(Self { root, manifest }),
+            Some(manifest) => Ok(Self::from_parts(root, manifest)),
             None => {
                 let latest = Self::open_at(root).await?;
                 Err(Error::VersionNotFound {
@@ -81,18 +83,34 @@ impl Dataset {
         Self::open_version_at(root, version).await
     }
 
-    /// Another version of the same dataset.
+    /// Another version of the same dataset (sharing this handle's metadata cache).
     pub async fn checkout(&self, version: u64) -> Result<Self> {
-        Self::open_version_at(self.root.clone(), version).await
+        let other = Self::open_version_at(self.root.clone(), version).await?;
+        Ok(self.with_manifest(other.manifest))
     }
 
     /// The latest version of the same dataset, which may be newer than this one.
     pub async fn latest(&self) -> Result<Self> {
-        Self::open_at(self.root.clone()).await
+        let latest = Self::open_at(self.root.clone()).await?;
+        Ok(self.with_manifest(latest.manifest))
     }
 
+    /// A handle on a new dataset session (its own metadata cache).
     pub(crate) fn from_parts(root: ObjectLocation, manifest: Arc<Manifest>) -> Self {
-        Self { root, manifest }
+        Self {
+            root,
+            manifest,
+            session: Session::new(DEFAULT_METADATA_CACHE_BYTES),
+        }
+    }
+
+    /// Another version in the same session.
+    pub(crate) fn with_manifest(&self, manifest: Arc<Manifest>) -> Self {
+        Self {
+            root: self.root.clone(),
+            manifest,
+            session: self.session.clone(),
+        }
     }
 
     pub(crate) fn root(&self) -> &ObjectLocation {
@@ -144,27 +162,24 @@ impl Dataset {
     }
 
     /// Opens fragment `index` (in manifest order): its data file and deletion vector.
-    pub(crate) async fn open_fragment(&self, index: usize) -> Result<OpenFragment> {
-        OpenFragment::open(&self.root, &self.manifest.fragments[index]).await
+    pub(crate) async fn open_fragment(&self, index: usize) -> Result<Arc<OpenFragment>> {
+        Ok(self.open_fragment_with_cost(index).await?.0)
     }
 
-    /// Streams every live row of the columns `projection`, fragment after fragment, in
-    /// batches of up to `batch_rows` rows.
-    pub fn scan(
+    /// [`Dataset::open_fragment`], from the session's cache when it is there (cost `None`),
+    /// else with what opening cost.
+    pub(crate) async fn open_fragment_with_cost(
         &self,
-        projection: Vec<usize>,
-        batch_rows: usize,
-    ) -> BoxStream<'static, Result<RecordBatch>> {
-        let this = self.clone();
-        stream::iter(0..self.manifest.fragments.len())
-            .map(move |index| {
-                let this = this.clone();
-                async move { this.open_fragment(index).await }
-            })
-            .buffered(FRAGMENT_READAHEAD)
-            .map_ok(move |fragment| fragment.stream_live(projection.clone(), batch_rows))
-            .try_flatten()
-            .boxed()
+        index: usize,
+    ) -> Result<(Arc<OpenFragment>, Option<ReadCost>)> {
+        let fragment = &self.manifest.fragments[index];
+        if let Some(open) = self.session.get(fragment) {
+            return Ok((open, None));
+        }
+        let (open, cost) = OpenFragment::open(&self.root, fragment).await?;
+        let open = Arc::new(open);
+        self.session.insert(open.clone());
+        Ok((open, Some(cost)))
     }
 
     /// Takes the rows at offsets `rows` of this version (any order, repeats allowed).

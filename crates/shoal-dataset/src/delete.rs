@@ -103,7 +103,7 @@ impl Dataset {
             return Err(e);
         }
         let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
-        Ok(Dataset::from_parts(self.root().clone(), manifest))
+        Ok(self.with_manifest(manifest))
     }
 }
 

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use roaring::RoaringBitmap;
 use shoal_format::codec::{WireReader, WireWriter};
 use shoal_format::FormatError;
-use shoal_io::ObjectLocation;
+use shoal_io::{ObjectLocation, ReadCost};
 
 use crate::error::{Error, Result};
 use crate::framing::Kind;
@@ -64,16 +64,21 @@ pub(crate) fn decode(bytes: &[u8], rows: u64) -> Result<RoaringBitmap, FormatErr
     Ok(bitmap)
 }
 
-/// The deleted rows of `fragment`, loaded from its deletion file (none when it has none).
+/// The deleted rows of `fragment`, loaded from its deletion file (none when it has none),
+/// and what the read cost.
 pub(crate) async fn load(
     root: &ObjectLocation,
     fragment: &Fragment,
-) -> Result<Option<Arc<RoaringBitmap>>> {
+) -> Result<(Option<Arc<RoaringBitmap>>, ReadCost)> {
     let Some(file) = &fragment.deletion else {
-        return Ok(None);
+        return Ok((None, ReadCost::default()));
     };
     let location = root.child(&file.path);
     let bytes = shoal_io::get(&location).await?;
+    let cost = ReadCost {
+        requests: 1,
+        bytes: bytes.len() as u64,
+    };
     let bitmap = decode(&bytes, fragment.data.rows).map_err(Error::format(&location.uri))?;
     if bitmap.len() != file.deleted_rows {
         return Err(Error::Format {
@@ -85,7 +90,7 @@ pub(crate) async fn load(
             )),
         });
     }
-    Ok(Some(Arc::new(bitmap)))
+    Ok((Some(Arc::new(bitmap)), cost))
 }
 
 /// Writes a new deletion file for fragment `fragment_id` and describes it for the manifest.

@@ -17,7 +17,7 @@ use arrow_schema::SchemaRef;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use shoal_format::{parse_footer, Fetched, FileMetadata, FooterRead, ReadPlan, DEFAULT_TAIL_READ};
-use shoal_io::{resolve, ObjectLocation, ObjectReader};
+use shoal_io::{resolve, ObjectLocation, ObjectReader, ReadCost};
 
 use crate::error::{Error, Result};
 use crate::projection::column_indices;
@@ -39,13 +39,27 @@ impl FileReader {
 
     /// Opens the file at a resolved location.
     pub async fn open_location(location: ObjectLocation) -> Result<Self> {
+        Ok(Self::open_location_with_cost(location).await?.0)
+    }
+
+    /// [`FileReader::open_location`], also returning what opening cost (one request, or
+    /// two when the footer is larger than the first read).
+    pub async fn open_location_with_cost(location: ObjectLocation) -> Result<(Self, ReadCost)> {
         let reader = ObjectReader::new(location);
         let uri = reader.uri().to_string();
         let (suffix, size) = reader.read_suffix(DEFAULT_TAIL_READ).await?;
+        let mut cost = ReadCost {
+            requests: 1,
+            bytes: suffix.len() as u64,
+        };
         let meta = match parse_footer(size, &suffix).map_err(Error::format(&uri))? {
             FooterRead::Complete(meta) => meta,
             FooterRead::NeedSuffix(n) => {
                 let (longer, after) = reader.read_suffix(n).await?;
+                cost += ReadCost {
+                    requests: 1,
+                    bytes: longer.len() as u64,
+                };
                 if after != size {
                     return Err(Error::ChangedWhileOpening {
                         uri,
@@ -67,16 +81,23 @@ impl FileReader {
             }
         };
         let whole = (suffix.len() as u64 == size).then_some(suffix);
-        Ok(Self {
+        let file = Self {
             reader,
             meta: Arc::new(*meta),
             whole,
-        })
+        };
+        Ok((file, cost))
     }
 
     /// The URI the file was opened with.
     pub fn uri(&self) -> &str {
         self.reader.uri()
+    }
+
+    /// The size of the whole file, when it was small enough to come with the first read
+    /// (and is kept, so that reads need no further I/O).
+    pub fn whole_len(&self) -> Option<u64> {
+        self.whole.as_ref().map(|w| w.len() as u64)
     }
 
     /// Everything the footer says.
@@ -112,18 +133,32 @@ impl FileReader {
     /// Reads every byte range `plan` needs (I/O only). Most plans need one round of
     /// requests; a take of variable-length values needs two.
     pub async fn fetch(&self, plan: &ReadPlan) -> Result<Fetched> {
+        Ok(self.fetch_with_priority(plan, 0).await?.0)
+    }
+
+    /// [`FileReader::fetch`] through the store's I/O scheduler, whose waiting requests are
+    /// served lowest `priority` first; returns what the reads cost too.
+    pub async fn fetch_with_priority(
+        &self,
+        plan: &ReadPlan,
+        priority: u64,
+    ) -> Result<(Fetched, ReadCost)> {
         let mut fetched = Fetched::new();
         if let Some(whole) = &self.whole {
             fetched.insert(0, whole.clone());
         }
+        let location = self.reader.location();
+        let scheduler = location.store_ref.scheduler();
+        let mut cost = ReadCost::default();
         loop {
             let missing = plan
                 .missing_ranges(&fetched)
                 .map_err(Error::format(self.uri()))?;
             if missing.is_empty() {
-                return Ok(fetched);
+                return Ok((fetched, cost));
             }
-            let bytes = self.reader.read_ranges(&missing).await?;
+            let (bytes, read) = scheduler.read(location, &missing, priority).await?;
+            cost += read;
             for (range, b) in missing.iter().zip(bytes) {
                 fetched.insert(range.start, b);
             }

@@ -7,7 +7,7 @@ use arrow_array::{BooleanArray, RecordBatch};
 use futures::stream::{BoxStream, StreamExt};
 use roaring::RoaringBitmap;
 use shoal_format::FormatError;
-use shoal_io::ObjectLocation;
+use shoal_io::{ObjectLocation, ReadCost};
 
 use crate::deletion;
 use crate::error::{Error, Result};
@@ -28,13 +28,17 @@ pub(crate) struct OpenFragment {
 
 impl OpenFragment {
     /// Opens the data file and loads the deletion vector, concurrently, and checks that the
-    /// file is the one the manifest describes.
-    pub(crate) async fn open(root: &ObjectLocation, fragment: &Fragment) -> Result<Self> {
+    /// file is the one the manifest describes. Returns what the reads cost too.
+    pub(crate) async fn open(
+        root: &ObjectLocation,
+        fragment: &Fragment,
+    ) -> Result<(Self, ReadCost)> {
         let location = root.child(&fragment.data.path);
-        let (reader, deleted) = futures::try_join!(
-            FileReader::open_location(location),
+        let ((reader, mut cost), (deleted, deletion_cost)) = futures::try_join!(
+            FileReader::open_location_with_cost(location),
             deletion::load(root, fragment)
         )?;
+        cost += deletion_cost;
         let (bytes, rows) = (reader.metadata().file_len, reader.num_rows());
         if (bytes, rows) != (fragment.data.size, fragment.data.rows) {
             return Err(Error::Format {
@@ -46,11 +50,24 @@ impl OpenFragment {
                 )),
             });
         }
-        Ok(Self {
+        let open = Self {
             fragment: fragment.clone(),
             reader,
             deleted,
-        })
+        };
+        Ok((open, cost))
+    }
+
+    /// About how much memory this keeps: the file's footer (or the whole file, when it was
+    /// small enough to come in the first read) and the deletion vector.
+    pub(crate) fn memory_size(&self) -> u64 {
+        let meta = self.reader.metadata();
+        let file = self.reader.whole_len().unwrap_or(meta.footer_len);
+        let deleted = self
+            .deleted
+            .as_ref()
+            .map_or(0, |d| d.serialized_size() as u64);
+        file + deleted + 1024
     }
 
     /// Whether the row at `row` (position in the data file) is deleted.

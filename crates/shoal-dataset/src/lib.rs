@@ -32,6 +32,8 @@ mod layout;
 mod manifest;
 mod predicate;
 mod projection;
+mod scan;
+mod session;
 mod tags;
 mod versions;
 
@@ -46,4 +48,8 @@ pub use manifest::{
     DataFile, DeletionFile, Fragment, Manifest, Operation, MANIFEST_MAJOR, MANIFEST_MINOR,
 };
 pub use predicate::{CompareOp, Predicate};
+pub use scan::{
+    FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
+    DEFAULT_SCAN_BUDGET_BYTES,
+};
 pub use tags::Tag;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema};
 use bytes::Bytes;
-use futures::TryStreamExt;
 use shoal_dataset::{Dataset, DatasetWriter, Error, WriteMode, WriteParams};
 use shoal_io::IoError;
 use support::{batch, uris, write};
@@ -26,7 +25,7 @@ async fn snapshot(uri: &str) -> Vec<(String, usize, u32)> {
 }
 
 async fn scan_all(ds: &Dataset) -> shoal_dataset::Result<usize> {
-    let batches: Vec<_> = ds.scan(vec![0, 1], 100).try_collect().await?;
+    let batches = ds.scan().batch_rows(100).collect().await?;
     Ok(batches.iter().map(|b| b.num_rows()).sum())
 }
 

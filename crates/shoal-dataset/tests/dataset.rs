@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema};
-use futures::TryStreamExt;
 use shoal_dataset::{Dataset, DatasetWriter, Error, Operation, WriteMode, WriteParams};
 use support::{batch, ids, uris, write};
 
@@ -36,7 +35,13 @@ async fn versions_grow_and_old_ones_stay_readable() {
         let latest = Dataset::open(uri).await.unwrap();
         assert_eq!(latest.version(), 3);
         let old = Dataset::open_version(uri, 2).await.unwrap();
-        let all: Vec<RecordBatch> = old.scan(vec![0], 64).try_collect().await.unwrap();
+        let all: Vec<RecordBatch> = old
+            .scan()
+            .projection(vec![0])
+            .batch_rows(64)
+            .collect()
+            .await
+            .unwrap();
         let scanned: Vec<i64> = all.iter().flat_map(ids).collect();
         assert_eq!(scanned, (0..300).collect::<Vec<_>>());
 
@@ -110,8 +115,9 @@ async fn concurrent_appends_all_land() {
             .iter()
             .all(|m| matches!(m.operation, Operation::Append { rows: 10 })));
         let mut all: Vec<i64> = ds
-            .scan(vec![0], 1000)
-            .try_collect::<Vec<_>>()
+            .scan()
+            .projection(vec![0])
+            .collect()
             .await
             .unwrap()
             .iter()

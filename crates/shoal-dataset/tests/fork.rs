@@ -6,7 +6,6 @@ mod support;
 
 use std::time::Duration;
 
-use futures::TryStreamExt;
 use shoal_dataset::{Dataset, WriteMode};
 use shoal_runtime::block_on;
 use shoal_runtime::testing::in_forked_child;
@@ -15,7 +14,12 @@ use support::{batch, ids, uris, write};
 /// Every `id` of `ds`, read through the sync bridge as a blocking caller would.
 fn read_ids(ds: &Dataset) -> Vec<i64> {
     block_on(async {
-        let batches: Vec<_> = ds.scan(vec![0, 1], 100).try_collect().await?;
+        let batches = ds
+            .scan()
+            .projection(vec![0, 1])
+            .batch_rows(100)
+            .collect()
+            .await?;
         let taken = ds.take(&[0], &[0, 999]).await?;
         let mut got: Vec<i64> = batches.iter().flat_map(ids).collect();
         got.extend(ids(&taken));

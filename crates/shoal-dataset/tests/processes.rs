@@ -15,7 +15,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use arrow_array::RecordBatch;
-use futures::TryStreamExt;
 use rand::{Rng, SeedableRng};
 use shoal_dataset::{CompactOptions, Dataset, Operation, WriteMode};
 use support::{batch, ids, uris, write};
@@ -131,8 +130,7 @@ fn report(what: &str) {
 }
 
 async fn all_rows(ds: &Dataset) -> Vec<RecordBatch> {
-    let projection = ds.projection::<&str>(None).unwrap();
-    ds.scan(projection, 1000).try_collect().await.unwrap()
+    ds.scan().batch_rows(1000).collect().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

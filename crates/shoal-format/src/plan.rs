@@ -129,6 +129,22 @@ impl ReadPlan {
         self.num_rows
     }
 
+    /// About how many bytes the decoded batch takes: each column's plain (uncompressed)
+    /// bytes per row in the file, times the rows read. For sizing memory budgets.
+    pub fn decoded_bytes_estimate(&self) -> u64 {
+        let file_rows = self.meta.num_rows.max(1) as f64;
+        self.columns
+            .iter()
+            .map(|plan| {
+                let column = match plan {
+                    ColumnPlan::Range { column, .. } | ColumnPlan::Take { column, .. } => *column,
+                };
+                let per_row = self.meta.columns[column].plain_bytes() as f64 / file_rows;
+                (per_row * self.num_rows as f64).ceil() as u64
+            })
+            .sum()
+    }
+
     /// Byte ranges still needed before [`ReadPlan::decode`] can run, sorted and merged.
     /// Empty when everything is in `fetched`.
     pub fn missing_ranges(&self, fetched: &Fetched) -> Result<Vec<Range<u64>>> {

@@ -25,6 +25,15 @@ pub enum IoError {
     #[error("invalid storage option '{option}': {reason}")]
     InvalidOption { option: String, reason: String },
 
+    /// The store returned fewer bytes than a range asked for (the object is shorter than its
+    /// metadata says).
+    #[error("'{uri}': asked for bytes {range:?}, got {got} bytes")]
+    ShortRead {
+        uri: String,
+        range: std::ops::Range<u64>,
+        got: u64,
+    },
+
     /// The store failed the request.
     #[error("'{uri}': {error}")]
     Store {

@@ -13,6 +13,8 @@
 //!
 //! This crate knows nothing of the file format; `shoal-dataset` composes the two.
 
+mod budget;
+mod coalesce;
 mod error;
 mod location;
 mod memory;
@@ -20,17 +22,21 @@ mod ops;
 mod options;
 mod reader;
 mod s3;
+mod scheduler;
 mod sim;
+mod slots;
 mod store;
 pub mod testing;
 mod uri;
 mod writer;
 
+pub use budget::{ByteBudget, Reservation};
 pub use error::{IoError, Result};
 pub use location::ObjectLocation;
 pub use ops::{delete, get, list, put, put_if_not_exists, ObjectInfo};
 pub use options::StorageOptions;
 pub use reader::ObjectReader;
+pub use scheduler::{IoScheduler, ReadCost, SchedulerConfig};
 pub use sim::{RequestKind, SimConfig, SimCounters, SimulatedFailure, SimulatedStore, Simulation};
 pub use store::StoreRef;
 pub use uri::{resolve, resolve_with};

@@ -20,6 +20,11 @@ impl ObjectReader {
     }
 
     /// The URI the object was opened with.
+    /// The object read.
+    pub fn location(&self) -> &ObjectLocation {
+        &self.location
+    }
+
     pub fn uri(&self) -> &str {
         &self.location.uri
     }

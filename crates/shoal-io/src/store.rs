@@ -16,12 +16,14 @@ use shoal_runtime::ForkSafe;
 use crate::error::Result;
 use crate::options::StorageOptions;
 use crate::s3;
+use crate::scheduler::{IoScheduler, SchedulerConfig};
 use crate::sim::{SimulatedStore, Simulation};
 
 /// How a store is made.
 enum Recipe {
-    /// A store kept as it is (local disk, memory, or one the caller built).
-    Fixed(Arc<dyn ObjectStore>),
+    /// A store kept as it is (local disk, memory, or one the caller built), scheduled with
+    /// the given settings.
+    Fixed(Arc<dyn ObjectStore>, SchedulerConfig),
     /// An S3 bucket's client.
     S3 {
         uri: String,
@@ -37,7 +39,13 @@ enum Recipe {
 
 struct Shared {
     recipe: Recipe,
-    built: ForkSafe<Arc<dyn ObjectStore>>,
+    built: ForkSafe<Built>,
+}
+
+/// A store as built for one process, with its I/O scheduler.
+struct Built {
+    store: Arc<dyn ObjectStore>,
+    scheduler: Arc<IoScheduler>,
 }
 
 /// A store, shared by every location resolved from it, rebuilt after `fork()` when it holds
@@ -52,9 +60,14 @@ impl fmt::Debug for StoreRef {
 }
 
 impl StoreRef {
-    /// A store used as it is, in every process.
+    /// A store used as it is, in every process, scheduled as an object store.
     pub fn fixed(store: Arc<dyn ObjectStore>) -> Self {
-        Self::from_recipe(Recipe::Fixed(store))
+        Self::fixed_with(store, SchedulerConfig::object_store())
+    }
+
+    /// A store used as it is, in every process, scheduled with `config`.
+    pub fn fixed_with(store: Arc<dyn ObjectStore>, config: SchedulerConfig) -> Self {
+        Self::from_recipe(Recipe::Fixed(store, config))
     }
 
     /// The client of an S3 bucket, checked (built once) now.
@@ -82,26 +95,48 @@ impl StoreRef {
 
     /// The store for this process.
     pub fn get(&self) -> Arc<dyn ObjectStore> {
+        self.built().store.clone()
+    }
+
+    /// The I/O scheduler of this store in this process.
+    pub fn scheduler(&self) -> Arc<IoScheduler> {
+        self.built().scheduler.clone()
+    }
+
+    fn built(&self) -> Arc<Built> {
         // Building can only fail for S3, whose settings were checked when this was made;
         // the environment of a forked child is its parent's.
         self.try_get()
             .unwrap_or_else(|e| panic!("rebuilding a store that was valid before: {e}"))
     }
 
-    fn try_get(&self) -> Result<Arc<dyn ObjectStore>> {
-        let built =
-            self.0.built.get_or_try_init(|| match &self.0.recipe {
-                Recipe::Fixed(store) => Ok(store.clone()),
+    fn try_get(&self) -> Result<Arc<Built>> {
+        self.0.built.get_or_try_init(|| {
+            let (store, config) = match &self.0.recipe {
+                Recipe::Fixed(store, config) => (store.clone(), config.clone()),
                 Recipe::S3 {
                     uri,
                     bucket,
                     options,
-                } => s3::bucket_store(uri, bucket, options),
-                Recipe::Simulated { inner, simulation } => Ok(Arc::new(
-                    SimulatedStore::with_simulation(inner.try_get()?, simulation.clone()),
-                )
-                    as Arc<dyn ObjectStore>),
-            })?;
-        Ok(built.as_ref().clone())
+                } => (
+                    s3::bucket_store(uri, bucket, options)?,
+                    SchedulerConfig::object_store(),
+                ),
+                Recipe::Simulated { inner, simulation } => {
+                    // A simulated store stands for a remote one; its own cap, if any, is
+                    // the concurrency the scheduler allows.
+                    let mut config = SchedulerConfig::object_store();
+                    if let Some(cap) = simulation.config().concurrency {
+                        config.concurrency = cap;
+                    }
+                    let store = SimulatedStore::with_simulation(inner.get(), simulation.clone());
+                    (Arc::new(store) as Arc<dyn ObjectStore>, config)
+                }
+            };
+            Ok(Built {
+                store,
+                scheduler: Arc::new(IoScheduler::new(config)),
+            })
+        })
     }
 }

@@ -10,6 +10,7 @@ use crate::error::{IoError, Result};
 use crate::location::ObjectLocation;
 use crate::memory;
 use crate::options::StorageOptions;
+use crate::scheduler::SchedulerConfig;
 use crate::store::StoreRef;
 
 /// The process-wide store for local files: the whole file system, addressed by absolute path.
@@ -41,7 +42,7 @@ pub fn resolve(uri: &str) -> Result<ObjectLocation> {
 pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocation> {
     let (store, path) = match uri.split_once("://") {
         None => (
-            StoreRef::fixed(local_store()),
+            StoreRef::fixed_with(local_store(), SchedulerConfig::local()),
             local_path(uri, std::path::PathBuf::from(uri))?,
         ),
         Some(("file", _)) => {
@@ -49,7 +50,10 @@ pub fn resolve_with(uri: &str, options: &StorageOptions) -> Result<ObjectLocatio
             let file = url
                 .to_file_path()
                 .map_err(|_| invalid(uri, "not a local file URL (file:///absolute/path)"))?;
-            (StoreRef::fixed(local_store()), local_path(uri, file)?)
+            (
+                StoreRef::fixed_with(local_store(), SchedulerConfig::local()),
+                local_path(uri, file)?,
+            )
         }
         Some(("memory", _)) => {
             let url = parse_url(uri)?;

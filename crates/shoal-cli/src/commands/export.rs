@@ -17,7 +17,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let schema = std::sync::Arc::new(dataset.schema().project(&projection)?);
     let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
     let bar = rows_bar(Some(dataset.num_rows()), "exporting");
-    let mut batches = dataset.scan(projection, args.batch_rows);
+    let mut batches = block_on(
+        dataset
+            .scan()
+            .projection(projection)
+            .batch_rows(args.batch_rows)
+            .stream(),
+    )?;
     while let Some(batch) = block_on(batches.next()) {
         let batch = batch?;
         sink.write(&batch)?;

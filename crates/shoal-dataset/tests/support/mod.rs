@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use futures::TryStreamExt;
 use shoal_dataset::{Dataset, DatasetWriter, WriteMode, WriteParams};
 
 pub fn schema() -> SchemaRef {
@@ -63,6 +62,12 @@ pub fn uris(test: &str) -> (tempfile::TempDir, Vec<String>) {
 
 /// The `id` column of every live row of `ds`, in scan order.
 pub async fn scanned_ids(ds: &Dataset) -> Vec<i64> {
-    let batches: Vec<RecordBatch> = ds.scan(vec![0], 97).try_collect().await.unwrap();
+    let batches: Vec<RecordBatch> = ds
+        .scan()
+        .projection(vec![0])
+        .batch_rows(97)
+        .collect()
+        .await
+        .unwrap();
     batches.iter().flat_map(ids).collect()
 }

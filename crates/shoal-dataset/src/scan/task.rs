@@ -1,0 +1,187 @@
+//! A read task: rows of one fragment, planned (phase 2), then fetched (phase 3, I/O only)
+//! and decoded (phase 4, CPU only) by separate calls, and the batch it produces.
+
+use std::ops::{Deref, Range};
+use std::sync::Arc;
+use std::time::Instant;
+
+use arrow_array::{BooleanArray, RecordBatch};
+use shoal_format::{Fetched, ReadPlan};
+use shoal_io::{ByteBudget, Reservation};
+
+use crate::error::{Error, Result};
+use crate::fragment::OpenFragment;
+use crate::scan::stats::Collector;
+
+/// Rows `rows` (positions in the data file) of one fragment: what to read, planned.
+#[derive(Debug)]
+pub struct ReadTask {
+    /// Position of this task's batch in the scan's output.
+    index: u64,
+    fragment: Arc<OpenFragment>,
+    rows: Range<u64>,
+    plan: ReadPlan,
+    /// Live rows to drop from the front of the batch, and to keep after them (offset and
+    /// limit of the scan).
+    skip: usize,
+    keep: usize,
+    estimate: u64,
+    budget: Arc<ByteBudget>,
+    collector: Arc<Collector>,
+}
+
+/// A task whose bytes have arrived; [`FetchedTask::decode`] finishes it.
+#[derive(Debug)]
+pub struct FetchedTask {
+    task: ReadTask,
+    fetched: Fetched,
+    reservation: Reservation,
+}
+
+/// A decoded batch and its share of the scan's byte budget, which returns when this is
+/// dropped. [`ScanBatch::into_batch`] keeps the data and returns the budget at once.
+#[derive(Debug)]
+pub struct ScanBatch {
+    batch: RecordBatch,
+    reservation: Reservation,
+}
+
+impl ReadTask {
+    #[allow(clippy::too_many_arguments)] // the planner's one call site names each part
+    pub(crate) fn new(
+        index: u64,
+        fragment: Arc<OpenFragment>,
+        rows: Range<u64>,
+        plan: ReadPlan,
+        skip: usize,
+        keep: usize,
+        budget: Arc<ByteBudget>,
+        collector: Arc<Collector>,
+    ) -> Self {
+        let estimate = plan.decoded_bytes_estimate();
+        Self {
+            index,
+            fragment,
+            rows,
+            plan,
+            skip,
+            keep,
+            estimate,
+            budget,
+            collector,
+        }
+    }
+
+    /// Position of this task's batch in the scan's output.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The id of the fragment read.
+    pub fn fragment_id(&self) -> u64 {
+        self.fragment.fragment.id
+    }
+
+    /// The rows read, as positions in the fragment's data file (deleted ones included).
+    pub fn rows(&self) -> Range<u64> {
+        self.rows.clone()
+    }
+
+    /// The byte ranges of the data file this task reads (before coalescing).
+    pub fn byte_ranges(&self) -> Result<Vec<Range<u64>>> {
+        self.plan
+            .missing_ranges(&Fetched::new())
+            .map_err(Error::format(self.fragment.reader.uri()))
+    }
+
+    /// About how many bytes the decoded batch takes; what the task reserves from the budget.
+    pub fn estimated_bytes(&self) -> u64 {
+        self.estimate
+    }
+
+    /// Phase 3: reserves the task's bytes from the budget (in task order), then reads them
+    /// through the store's I/O scheduler (prioritised by output position). I/O only.
+    pub async fn fetch(self) -> Result<FetchedTask> {
+        let waiting = Instant::now();
+        let reservation = self.budget.reserve(self.index, self.estimate).await;
+        let budget_wait = waiting.elapsed();
+        let started = Instant::now();
+        let (fetched, cost) = self
+            .fragment
+            .reader
+            .fetch_with_priority(&self.plan, self.index)
+            .await?;
+        self.collector.fetched(started.elapsed(), cost, budget_wait);
+        Ok(FetchedTask {
+            task: self,
+            fetched,
+            reservation,
+        })
+    }
+}
+
+impl FetchedTask {
+    /// Phase 4: decodes the batch, drops deleted rows and applies the scan's offset and
+    /// limit. CPU only: call it on a CPU pool (the scan's stream does).
+    pub fn decode(self) -> Result<ScanBatch> {
+        let started = Instant::now();
+        let FetchedTask {
+            task,
+            fetched,
+            mut reservation,
+        } = self;
+        let uri = task.fragment.reader.uri();
+        let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
+        drop(fetched);
+        let batch = drop_deleted(&task.fragment, task.rows.start, batch)?;
+        let batch = if task.skip == 0 && task.keep == batch.num_rows() {
+            batch
+        } else {
+            batch.slice(task.skip, task.keep.min(batch.num_rows() - task.skip))
+        };
+        reservation.hand_over();
+        task.collector
+            .decoded(started.elapsed(), batch.num_rows() as u64);
+        Ok(ScanBatch { batch, reservation })
+    }
+
+    /// Bytes fetched.
+    pub fn fetched_bytes(&self) -> u64 {
+        self.fetched.total_bytes()
+    }
+}
+
+/// `batch` (rows from `first` on, of `fragment`) without its deleted rows.
+fn drop_deleted(fragment: &OpenFragment, first: u64, batch: RecordBatch) -> Result<RecordBatch> {
+    let Some(deleted) = &fragment.deleted else {
+        return Ok(batch);
+    };
+    let end = first + batch.num_rows() as u64;
+    if deleted.range_cardinality(first as u32..end as u32) == 0 {
+        return Ok(batch);
+    }
+    let live: BooleanArray = (first..end)
+        .map(|row| Some(!deleted.contains(row as u32)))
+        .collect();
+    Ok(arrow_select::filter::filter_record_batch(&batch, &live)?)
+}
+
+impl ScanBatch {
+    /// The batch, its budget returned.
+    pub fn into_batch(self) -> RecordBatch {
+        self.batch
+    }
+
+    /// Bytes of the budget this batch holds.
+    pub fn reserved_bytes(&self) -> u64 {
+        self.reservation.bytes()
+    }
+}
+
+impl Deref for ScanBatch {
+    type Target = RecordBatch;
+
+    fn deref(&self) -> &RecordBatch {
+        &self.batch
+    }
+}
