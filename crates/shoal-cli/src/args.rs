@@ -15,6 +15,23 @@ use shoal::Compression;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub sim: SimArgs,
+}
+
+/// Put the dataset behind a simulated slow store (any command), to reproduce object-store
+/// figures from a shell.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SimArgs {
+    /// Add this many milliseconds to every storage request.
+    #[arg(long, global = true, value_name = "MS")]
+    pub sim_latency_ms: Option<u64>,
+    /// Allow at most this many storage requests in flight.
+    #[arg(long, global = true, value_name = "N")]
+    pub sim_concurrency: Option<usize>,
+    /// Limit each request's transfer to this many megabytes per second.
+    #[arg(long, global = true, value_name = "MBPS")]
+    pub sim_bandwidth_mbps: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -38,6 +55,10 @@ pub enum Command {
     /// Create, delete or list tags (names for versions).
     #[command(subcommand)]
     Tag(TagCommand),
+    /// Stream the rows of a dataset version (or, with --stats, time the scan phase by phase).
+    Scan(ScanArgs),
+    /// Read rows by offset.
+    Take(TakeArgs),
     /// Show one Shoal data file's pages, sizes, compression and statistics.
     Inspect(InspectArgs),
     /// Write a sample table (id, embedding vector, text, category) for trying Shoal out.
@@ -221,6 +242,69 @@ pub enum TagCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only these columns, comma-separated, in this order.
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// At most this many rows.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Skip this many rows first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Rows per batch.
+    #[arg(long, default_value_t = 32 * 1024)]
+    pub batch_rows: usize,
+    /// Bytes the scan may hold in flight (default 256 MiB).
+    #[arg(long)]
+    pub budget_bytes: Option<u64>,
+    /// Read the rows without printing them, then print per-phase statistics.
+    #[arg(long)]
+    pub stats: bool,
+    /// Rows as JSON lines (or, with --stats, the statistics as one JSON object).
+    #[arg(long)]
+    pub json: bool,
+    /// Longest value shown in a table cell.
+    #[arg(long, default_value_t = 40)]
+    pub max_width: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct TakeArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Row offsets, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "rows_file",
+        conflicts_with = "rows_file"
+    )]
+    pub rows: Option<Vec<u64>>,
+    /// A file of row offsets, separated by commas, spaces or newlines.
+    #[arg(long)]
+    pub rows_file: Option<PathBuf>,
+    /// Only these columns, comma-separated, in this order.
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// Read the rows without printing them, then print statistics.
+    #[arg(long)]
+    pub stats: bool,
+    /// Rows as JSON lines (or, with --stats, the statistics as one JSON object).
+    #[arg(long)]
+    pub json: bool,
+    /// Longest value shown in a table cell.
+    #[arg(long, default_value_t = 40)]
+    pub max_width: usize,
 }
 
 #[derive(Args, Debug)]

@@ -78,7 +78,11 @@ impl Dataset {
 
     /// Opens the version tagged `name` of the dataset at `uri`.
     pub async fn open_tag(uri: &str, name: &str) -> Result<Self> {
-        let root = resolve(uri)?;
+        Self::open_tag_at(resolve(uri)?, name).await
+    }
+
+    /// Opens the version tagged `name` of the dataset at a resolved location.
+    pub async fn open_tag_at(root: ObjectLocation, name: &str) -> Result<Self> {
         let version = tags::version_of(&root, name).await?;
         Self::open_version_at(root, version).await
     }

@@ -11,13 +11,17 @@
 //! - [`FileWriter`] and [`FileReader`] read and write single Shoal files: one request to
 //!   open, row ranges, takes of arbitrary rows, and batch streams ([`WriteOptions`] sets the
 //!   page size and [`Compression`]).
+//! - [`Dataset::scan`] builds a [`Scanner`]; its phases ([`ScanPlan`], [`ReadTask`],
+//!   [`FetchedTask`]) can be driven one by one, or composed by [`ScanStream`] under a byte
+//!   budget, with [`ScanStats`] per phase.
 //! - Every URI goes through [`resolve`] (or [`resolve_with`] and [`StorageOptions`]): a
 //!   path, `file://`, `memory://` or `s3://bucket/prefix`.
 
 pub use shoal_dataset::{
     row_address, CleanupStats, CompactOptions, CompareOp, DataFile, Dataset, DatasetWriter,
-    DeletionFile, Error, FileReader, FileWriter, Fragment, Manifest, Operation, Predicate, Result,
-    Tag, WriteMode, WriteParams, WrittenFile,
+    DeletionFile, Error, FetchedTask, FileReader, FileWriter, Fragment, Manifest, Operation,
+    PhaseStats, Predicate, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
+    Tag, WriteMode, WriteParams, WrittenFile, DEFAULT_SCAN_BUDGET_BYTES,
 };
 pub use shoal_format::{
     bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,

@@ -15,6 +15,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use shoal::{DatasetWriter, WriteMode, WriteOptions, WriteParams};
 
 use crate::args::{ImportArgs, ImportMode};
+use crate::commands::locate;
 use crate::external::{detect, open_source};
 use crate::progress::rows_bar;
 use crate::runtime::block_on;
@@ -50,12 +51,8 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         ImportMode::Append => WriteMode::Append,
         ImportMode::Overwrite => WriteMode::Overwrite,
     };
-    let mut writer = block_on(DatasetWriter::new(
-        &args.dataset,
-        schema.clone(),
-        mode,
-        params,
-    ))?;
+    let root = locate(&args.dataset)?;
+    let mut writer = block_on(DatasetWriter::new_at(root, schema.clone(), mode, params))?;
     let bar = rows_bar(source.total_rows, "importing");
     let result = (|| -> Result<()> {
         for batch in source.batches {

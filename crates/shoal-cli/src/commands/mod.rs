@@ -9,19 +9,27 @@ mod import;
 mod info;
 mod inspect;
 mod sample;
+mod scan;
+mod stats;
 mod tag;
+mod take;
 mod versions;
 
+use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::Dataset;
+use shoal::{Dataset, ObjectLocation, SimConfig, Simulation, StorageOptions};
 
-use crate::args::{Cli, Command, VersionArgs};
+use crate::args::{Cli, Command, SimArgs, VersionArgs};
 use crate::runtime::block_on;
+
+/// The storage options every command resolves URIs with (a simulation, when asked).
+static STORAGE: OnceLock<StorageOptions> = OnceLock::new();
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<()> {
+    let _ = STORAGE.set(storage_options(&cli.sim));
     match cli.command {
         Command::Import(args) => import::run(&args),
         Command::Export(args) => export::run(&args),
@@ -32,6 +40,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Compact(args) => compact::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
         Command::Tag(command) => tag::run(&command),
+        Command::Scan(args) => scan::run(&args),
+        Command::Take(args) => take::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Sample(args) => sample::run(&args),
     }
@@ -42,13 +52,41 @@ fn open_file(uri: &str) -> Result<shoal::FileReader> {
     Ok(block_on(shoal::FileReader::open(uri))?)
 }
 
+fn storage_options(sim: &SimArgs) -> StorageOptions {
+    if sim.sim_latency_ms.is_none()
+        && sim.sim_concurrency.is_none()
+        && sim.sim_bandwidth_mbps.is_none()
+    {
+        return StorageOptions::default();
+    }
+    let config = SimConfig {
+        latency: Duration::from_millis(sim.sim_latency_ms.unwrap_or(0)),
+        concurrency: sim.sim_concurrency,
+        bandwidth: sim.sim_bandwidth_mbps.map(|mbps| mbps * 1_000_000),
+        ..SimConfig::default()
+    };
+    StorageOptions::default().with_simulation(Simulation::new(config))
+}
+
+/// The simulation the storage goes through, if the command line asked for one.
+fn simulation() -> Option<&'static Simulation> {
+    STORAGE.get().and_then(|o| o.simulation.as_ref())
+}
+
+/// The location of `uri`, through the simulation when there is one.
+fn locate(uri: &str) -> Result<ObjectLocation> {
+    let options = STORAGE.get_or_init(StorageOptions::default);
+    Ok(shoal::resolve_with(uri, options)?)
+}
+
 /// Opens the version of the dataset at `uri` that `which` asks for (the latest by default).
 fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
+    let root = locate(uri)?;
     Ok(block_on(async {
         match (which.version, &which.tag) {
-            (Some(v), _) => Dataset::open_version(uri, v).await,
-            (None, Some(tag)) => Dataset::open_tag(uri, tag).await,
-            (None, None) => Dataset::open(uri).await,
+            (Some(v), _) => Dataset::open_version_at(root, v).await,
+            (None, Some(tag)) => Dataset::open_tag_at(root, tag).await,
+            (None, None) => Dataset::open_at(root).await,
         }
     })?)
 }
