@@ -197,3 +197,33 @@ def test_the_same_commands_work_on_s3(shoal, tmp_path):
     shoal("export", uri, tmp_path / "back.parquet", "--tag", "small")
     kept = table.slice(0, 10_000)
     assert pq.read_table(tmp_path / "back.parquet").equals(pa.concat_tables([kept, kept]))
+
+
+def test_scan_and_take_print_rows_and_statistics(shoal, tmp_path):
+    table = pa.table({"id": pa.array(range(3000), pa.int64()),
+                      "name": pa.array([f"n{i}" for i in range(3000)])})
+    pq.write_table(table, tmp_path / "t.parquet")
+    ds = tmp_path / "ds"
+    shoal("import", tmp_path / "t.parquet", ds, "--max-rows-per-file", "1000")
+    shoal("delete", ds, "--where", "id < 10")
+    lines = shoal("scan", ds, "--columns", "id", "--limit", "3", "--json").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == [{"id": 10}, {"id": 11}, {"id": 12}]
+
+    stats = json.loads(shoal("scan", ds, "--stats", "--json", "--sim-latency-ms", "5",
+                             "--sim-concurrency", "4").stdout)
+    assert stats["rows"] == 2990 and stats["tasks"] == 3
+    for phase in ("open", "plan", "fetch", "decode"):
+        assert "ms" in stats[phase], phase
+    assert stats["open"]["requests"] >= 3 and stats["store"]["requests"] >= stats["open"]["requests"]
+    assert stats["store"]["peak_in_flight"] <= 4
+    assert "open" in shoal("scan", ds, "--stats").stdout
+
+    rows = [json.loads(line) for line in shoal("take", ds, "--rows", "0,2989,5", "--json").stdout.splitlines()]
+    assert [r["id"] for r in rows] == [10, 2999, 15] and rows[0]["name"] == "n10"
+    (tmp_path / "rows.txt").write_text("1\n2, 3\n")
+    out = shoal("take", ds, "--rows-file", tmp_path / "rows.txt", "--columns", "id").stdout
+    assert "11" in out and "13" in out
+    taken = json.loads(shoal("take", ds, "--rows", "1", "--stats", "--json", "--sim-latency-ms", "1").stdout)
+    assert taken["rows"] == 1 and taken["store"]["requests"] >= 1
+    proc = shoal("take", ds, "--rows", "5000", check=False)
+    assert proc.returncode == 1 and "out of bounds" in proc.stderr, proc.stderr
