@@ -26,7 +26,10 @@ use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
-use shoal::{FileReader, FileWriter, WriteOptions, DEFAULT_PAGE_SIZE};
+use shoal::{
+    Dataset, DatasetWriter, FileReader, FileWriter, ScanStats, WriteMode, WriteOptions,
+    WriteParams, DEFAULT_PAGE_SIZE,
+};
 use shoal_benches::anchors::{IndexSets, W2Meta, DEFAULT_DATA};
 use shoal_benches::measure::{Schedule, Summary, Usage};
 
@@ -63,6 +66,9 @@ enum Case {
         /// Page size in bytes (default: the format's default).
         #[arg(long, default_value_t = DEFAULT_PAGE_SIZE)]
         page_size: usize,
+        /// Write a dataset (one fragment, like the anchors' Lance table) instead of a file.
+        #[arg(long)]
+        dataset: bool,
     },
     /// W4: time writing the in-memory W2 table (read from Parquet first, untimed).
     Write {
@@ -95,6 +101,10 @@ enum Case {
         iters: usize,
         #[arg(long, default_value_t = 1)]
         warmup: usize,
+        /// `--file` is a dataset: scan it through the dataset's read pipeline (fresh handle
+        /// per call, pipeline defaults but `--batch-rows`).
+        #[arg(long)]
+        dataset: bool,
     },
     /// W2: time taking rows (all columns); call `i` takes index set `i` of `--indices`.
     Take {
@@ -109,6 +119,9 @@ enum Case {
         iters: usize,
         #[arg(long, default_value_t = 2)]
         warmup: usize,
+        /// `--file` is a dataset: take through `Dataset::take` (row offsets).
+        #[arg(long)]
+        dataset: bool,
     },
     /// Diagnostic: time the phases (plan, fetch rounds, decode with and without checksums)
     /// of takes and of a sequential scan, one at a time.
@@ -150,7 +163,11 @@ fn main() {
                 common,
                 out,
                 page_size,
-            } => convert(&common, &out, page_size).await,
+                dataset,
+            } => match dataset {
+                true => convert_dataset(&common, &out, page_size).await,
+                false => convert(&common, &out, page_size).await,
+            },
             Case::Write {
                 common,
                 dir,
@@ -166,10 +183,14 @@ fn main() {
                 readahead,
                 iters,
                 warmup,
+                dataset,
             } => {
                 let columns = (!columns.is_empty()).then_some(columns);
                 let schedule = schedule(&common, warmup, iters);
-                scan(&common, &file, columns, batch_rows, readahead, schedule).await
+                match dataset {
+                    true => dataset_scan(&common, &file, columns, batch_rows, schedule).await,
+                    false => scan(&common, &file, columns, batch_rows, readahead, schedule).await,
+                }
             }
             Case::Take {
                 common,
@@ -177,7 +198,8 @@ fn main() {
                 indices,
                 iters,
                 warmup,
-            } => take(&file, &indices, schedule(&common, warmup, iters)).await,
+                dataset,
+            } => take(&file, &indices, schedule(&common, warmup, iters), dataset).await,
             Case::Phases {
                 common: _,
                 file,
@@ -228,6 +250,130 @@ fn schedule(common: &Common, warmup: usize, iters: usize) -> Schedule {
 
 fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
     move |e| format!("{what}: {e}")
+}
+
+/// What a take case reads from: one file, or a dataset through `Dataset::take`.
+enum TakeSource {
+    File(FileReader),
+    Dataset(Dataset),
+}
+
+impl TakeSource {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        match self {
+            TakeSource::File(f) => f.schema(),
+            TakeSource::Dataset(d) => d.schema(),
+        }
+    }
+
+    async fn take(&self, projection: &[usize], rows: &[u64]) -> shoal::Result<RecordBatch> {
+        match self {
+            TakeSource::File(f) => f.take(projection, rows).await,
+            TakeSource::Dataset(d) => d.take(projection, rows).await,
+        }
+    }
+}
+
+/// Writes the W2 table as a dataset of one fragment at `out` (replacing any there).
+async fn convert_dataset(common: &Common, out: &Path, page_size: usize) -> CaseResult {
+    let meta = W2Meta::load(&common.data)?;
+    let batches = load_w2(&meta)?;
+    let uri = out.to_str().ok_or("non-UTF-8 path")?;
+    let _ = std::fs::remove_dir_all(out);
+    let params = WriteParams {
+        max_rows_per_file: meta.rows.max(1),
+        file: WriteOptions {
+            page_size,
+            ..WriteOptions::default()
+        },
+    };
+    let t0 = Instant::now();
+    let mut writer = DatasetWriter::new(uri, batches[0].schema(), WriteMode::Create, params)
+        .await
+        .map_err(err("create"))?;
+    for batch in &batches {
+        writer.write(batch).await.map_err(err("write"))?;
+    }
+    let ds = writer.commit().await.map_err(err("commit"))?;
+    let mut o = Out::new();
+    o.insert("path".into(), json!(out));
+    o.insert("rows".into(), json!(ds.num_rows()));
+    o.insert("fragments".into(), json!(ds.fragments().len()));
+    o.insert("write_s".into(), json!(t0.elapsed().as_secs_f64()));
+    Ok(o)
+}
+
+/// W3 through the dataset pipeline: open (fresh handle), plan, stream every batch, drop it.
+async fn dataset_scan(
+    common: &Common,
+    dir: &Path,
+    columns: Option<Vec<String>>,
+    batch_rows: usize,
+    schedule: Schedule,
+) -> CaseResult {
+    let meta = W2Meta::load(&common.data)?;
+    let nbytes = meta.nbytes_of(columns.as_deref())?;
+    let uri = dir.to_str().ok_or("non-UTF-8 path")?;
+    let call = async || -> Result<(u64, ScanStats), String> {
+        let ds = Dataset::open(uri).await.map_err(err("open"))?;
+        let mut scanner = ds.scan().batch_rows(batch_rows);
+        if let Some(columns) = &columns {
+            scanner = scanner.columns(columns);
+        }
+        let mut stream = scanner.stream().await.map_err(err("plan"))?;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.next().await {
+            rows += batch.map_err(err("read"))?.num_rows() as u64;
+        }
+        Ok((rows, stream.stats()))
+    };
+    let mut rows_seen = Vec::new();
+    let t = Instant::now();
+    let (rows, _) = call().await?;
+    let first_s = t.elapsed().as_secs_f64();
+    rows_seen.push(rows);
+    for _ in 0..schedule.warmup {
+        rows_seen.push(call().await?.0);
+    }
+    let mut times = Vec::new();
+    let mut last_stats = None;
+    let u0 = Usage::now();
+    let started = Instant::now();
+    while schedule.keep_going(times.len(), started) {
+        let t = Instant::now();
+        let (rows, stats) = call().await?;
+        times.push(t.elapsed().as_secs_f64());
+        rows_seen.push(rows);
+        last_stats = Some(stats);
+    }
+    let u1 = Usage::now();
+    let s = Summary::new(times);
+    let mut o = Out::new();
+    s.record("", &mut o);
+    u1.record_since(&u0, "timed_", &mut o);
+    o.insert("first_s".into(), json!(first_s));
+    o.insert("columns".into(), json!(columns));
+    o.insert("batch_rows".into(), json!(batch_rows));
+    o.insert(
+        "rows_ok".into(),
+        json!(rows_seen.iter().all(|&r| r == meta.rows)),
+    );
+    o.insert("rows_per_s".into(), json!(meta.rows as f64 / s.median()));
+    o.insert("MBps".into(), json!(nbytes as f64 / 1e6 / s.median()));
+    if let Some(st) = last_stats {
+        o.insert(
+            "stats".into(),
+            json!({
+                "open_ms": st.open.time.as_secs_f64() * 1e3,
+                "fetch_busy_ms": st.fetch.time.as_secs_f64() * 1e3,
+                "fetch_requests": st.fetch.requests,
+                "decode_busy_ms": st.decode.time.as_secs_f64() * 1e3,
+                "budget_wait_ms": st.budget_wait.as_secs_f64() * 1e3,
+                "peak_bytes_in_flight": st.peak_bytes_in_flight,
+            }),
+        );
+    }
+    Ok(o)
 }
 
 /// Reads the W2 table from the default Parquet file into memory, in batches of 8192 rows.
@@ -446,7 +592,7 @@ async fn scan(
     Ok(o)
 }
 
-async fn take(file: &Path, indices: &Path, schedule: Schedule) -> CaseResult {
+async fn take(file: &Path, indices: &Path, schedule: Schedule, dataset: bool) -> CaseResult {
     let sets = IndexSets::read(indices)?;
     let needed = schedule.warmup + schedule.iters;
     if sets.num_sets() < needed {
@@ -458,15 +604,19 @@ async fn take(file: &Path, indices: &Path, schedule: Schedule) -> CaseResult {
     }
     let uri = file.to_str().ok_or("non-UTF-8 path")?;
     let t = Instant::now();
-    let reader = FileReader::open(uri).await.map_err(err("open"))?;
+    let source = match dataset {
+        true => TakeSource::Dataset(Dataset::open(uri).await.map_err(err("open"))?),
+        false => TakeSource::File(FileReader::open(uri).await.map_err(err("open"))?),
+    };
     let open_s = t.elapsed().as_secs_f64();
-    let projection = reader.projection::<&str>(None).map_err(err("projection"))?;
-    let id_col = reader.schema().index_of("id").map_err(err("id column"))?;
+    let schema = source.schema();
+    let projection: Vec<usize> = (0..schema.fields().len()).collect();
+    let id_col = schema.index_of("id").map_err(err("id column"))?;
     // One call: take index set `i` (all columns); returns whether the ids match, in order.
     let call = async |i: usize| -> Result<bool, String> {
         let want = sets.set(i);
         let rows: Vec<u64> = want.iter().map(|&r| r as u64).collect();
-        let batch = reader.take(&projection, &rows).await.map_err(err("take"))?;
+        let batch = source.take(&projection, &rows).await.map_err(err("take"))?;
         let ids = batch
             .column(id_col)
             .as_any()

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use shoal_io::{resolve, ObjectLocation, ReadCost};
@@ -22,9 +21,6 @@ use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
 use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES};
 use crate::{tags, versions};
-
-/// Fragments opened at once by a take.
-const FRAGMENT_READAHEAD: usize = 16;
 
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
@@ -186,47 +182,6 @@ impl Dataset {
         Ok((open, Some(cost)))
     }
 
-    /// Takes the rows at offsets `rows` of this version (any order, repeats allowed).
-    pub async fn take(&self, projection: &[usize], rows: &[u64]) -> Result<RecordBatch> {
-        let num_rows = self.num_rows();
-        if let Some(&row) = rows.iter().find(|r| **r >= num_rows) {
-            return Err(self.row_not_found(format!(
-                "row offset {row} is out of bounds: the version has {num_rows} rows"
-            )));
-        }
-        let starts: Vec<u64> = self
-            .manifest
-            .fragments
-            .iter()
-            .scan(0, |acc, f| {
-                let start = *acc;
-                *acc += f.live_rows();
-                Some(start)
-            })
-            .collect();
-        let located: Vec<(usize, u64)> = rows
-            .iter()
-            .map(|&row| {
-                // The last fragment starting at or before `row` that has live rows.
-                let index = starts.partition_point(|s| *s <= row) - 1;
-                (index, row - starts[index])
-            })
-            .collect();
-        self.take_located(projection, &located, true).await
-    }
-
-    /// Takes the rows at addresses `addresses` (see [`row_address`]), in any order, repeats
-    /// allowed. An address of a deleted row, or of a fragment this version does not have, is
-    /// an error.
-    pub async fn take_addresses(
-        &self,
-        projection: &[usize],
-        addresses: &[u64],
-    ) -> Result<RecordBatch> {
-        let located = self.locate_addresses(addresses)?;
-        self.take_located(projection, &located, false).await
-    }
-
     /// (fragment index, position in its data file) of each address, checked against the
     /// manifest (deletions are checked once the fragment's deletion vector is loaded).
     pub(crate) fn locate_addresses(&self, addresses: &[u64]) -> Result<Vec<(usize, u64)>> {
@@ -262,60 +217,5 @@ impl Dataset {
             version: self.version(),
             reason,
         }
-    }
-
-    /// Takes rows given as (fragment index, row): live offsets in the fragment when
-    /// `live_offsets`, else positions in its data file, which must not be deleted.
-    async fn take_located(
-        &self,
-        projection: &[usize],
-        located: &[(usize, u64)],
-        live_offsets: bool,
-    ) -> Result<RecordBatch> {
-        let mut per_fragment: Vec<Vec<u64>> = vec![Vec::new(); self.manifest.fragments.len()];
-        let mut placement = Vec::with_capacity(located.len());
-        for &(f, row) in located {
-            placement.push((f, per_fragment[f].len()));
-            per_fragment[f].push(row);
-        }
-        let wanted: Vec<(usize, Vec<u64>)> = per_fragment
-            .into_iter()
-            .enumerate()
-            .filter(|(_, rows)| !rows.is_empty())
-            .collect();
-        let batches: Vec<(usize, RecordBatch)> = stream::iter(wanted)
-            .map(|(f, rows)| async move {
-                let fragment = self.open_fragment(f).await?;
-                let physical: Vec<u64> = if live_offsets {
-                    rows.iter().map(|&r| fragment.physical_row(r)).collect()
-                } else {
-                    if let Some(&row) = rows.iter().find(|&&r| fragment.is_deleted(r)) {
-                        let address = row_address(fragment.fragment.id, row);
-                        return Err(self.row_not_found(format!(
-                            "row address {address} (fragment {}, row {row}) is deleted",
-                            fragment.fragment.id
-                        )));
-                    }
-                    rows
-                };
-                Ok::<_, Error>((f, fragment.reader.take(projection, &physical).await?))
-            })
-            .buffered(FRAGMENT_READAHEAD)
-            .try_collect()
-            .await?;
-        let schema = Arc::new(self.manifest.schema.project(projection)?);
-        let mut first_index = vec![0usize; self.manifest.fragments.len()];
-        let mut taken = 0;
-        for (f, batch) in &batches {
-            first_index[*f] = taken;
-            taken += batch.num_rows();
-        }
-        let batches: Vec<RecordBatch> = batches.into_iter().map(|(_, b)| b).collect();
-        let all = arrow_select::concat::concat_batches(&schema, &batches)?;
-        let order: UInt32Array = placement
-            .iter()
-            .map(|(f, i)| (first_index[*f] + i) as u32)
-            .collect();
-        Ok(arrow_select::take::take_record_batch(&all, &order)?)
     }
 }

@@ -35,6 +35,7 @@ mod projection;
 mod scan;
 mod session;
 mod tags;
+mod take;
 mod versions;
 
 pub use cleanup::CleanupStats;
@@ -53,3 +54,4 @@ pub use scan::{
     DEFAULT_SCAN_BUDGET_BYTES,
 };
 pub use tags::Tag;
+pub use take::{FetchedTake, TakePlan, TakeTask};

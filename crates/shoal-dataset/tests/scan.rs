@@ -1,6 +1,6 @@
-//! The scan pipeline: its options (projection, fragments, offset and limit, batch size,
-//! order) on live rows only; its phases used one by one; errors at the await that opens;
-//! the session's metadata cache; and the byte budget, which never deadlocks.
+//! The read pipeline: the scan's options (projection, fragments, offset and limit, batch
+//! size, order) on live rows only; scan and take phases used one by one; errors at the await
+//! that opens; the session's metadata cache; and the byte budget, which never deadlocks.
 
 mod support;
 
@@ -185,5 +185,35 @@ async fn the_budget_bounds_memory_without_deadlock() {
             "{stats:?}"
         );
         assert!(stats.decode.time > std::time::Duration::ZERO && stats.fetch.bytes > 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn takes_work_phase_by_phase_too() {
+    let (_dir, uris) = uris("take-phases");
+    for uri in &uris {
+        let ds = write(uri, WriteMode::Create, &[batch(0, 1000)], 100)
+            .await
+            .unwrap();
+        let ds = ds.delete("id < 50").await.unwrap();
+        let rows = [900u64, 0, 3, 900, 420];
+        let mut plan = ds.plan_take(&[0, 1], &rows).await.unwrap();
+        assert_eq!(plan.tasks().len(), 3, "three fragments hold these rows");
+        let mut decoded = Vec::new();
+        for task in plan.take_tasks() {
+            let fetched = task.fetch().await.unwrap(); // I/O only
+            decoded.push(fetched.decode().unwrap()); // CPU only
+        }
+        let by_hand = plan.assemble(&decoded).unwrap();
+        assert_eq!(ids(&by_hand), vec![950, 50, 53, 950, 470]);
+        assert_eq!(ds.take(&[0, 1], &rows).await.unwrap(), by_hand);
+
+        // Opening errors surface from plan_take, naming the file.
+        let lost = ds.fragments()[0].data.path.clone();
+        let root = shoal_io::resolve(uri).unwrap();
+        shoal_io::delete(&root.child(&lost)).await.unwrap();
+        let fresh = Dataset::open(uri).await.unwrap();
+        let err = fresh.plan_take(&[0], &[1]).await.unwrap_err();
+        assert!(err.to_string().contains(&lost), "{err}");
     }
 }

@@ -19,9 +19,10 @@
 
 pub use shoal_dataset::{
     row_address, CleanupStats, CompactOptions, CompareOp, DataFile, Dataset, DatasetWriter,
-    DeletionFile, Error, FetchedTask, FileReader, FileWriter, Fragment, Manifest, Operation,
-    PhaseStats, Predicate, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
-    Tag, WriteMode, WriteParams, WrittenFile, DEFAULT_SCAN_BUDGET_BYTES,
+    DeletionFile, Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, Manifest,
+    Operation, PhaseStats, Predicate, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream,
+    Scanner, Tag, TakePlan, TakeTask, WriteMode, WriteParams, WrittenFile,
+    DEFAULT_SCAN_BUDGET_BYTES,
 };
 pub use shoal_format::{
     bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,
