@@ -161,6 +161,28 @@ def contended(res, limit):
 
 
 def shoal_cases(args, shoal_file, idx_paths):
+    """The single-file cases, then the same workloads through a dataset's read pipeline."""
+    return file_cases(args, shoal_file, idx_paths) + dataset_cases(args, shoal_file, idx_paths)
+
+
+def dataset_cases(args, shoal_file, idx_paths):
+    common = ["--data", str(args.data), "--budget", str(args.budget)]
+    dataset = shoal_file.with_suffix(".dataset")
+    scan = ["--batch-rows", str(args.batch_rows), "--iters", str(args.scan_iters), "--warmup", "1"]
+    cases = []
+    for tag, _, _ in TAKES:
+        cases.append(("W2", f"shoal dataset take {tag}",
+                      ["take", *common, "--file", str(dataset), "--dataset", "--indices",
+                       str(idx_paths[tag]), "--iters", str(args.iters), "--warmup",
+                       str(args.warmup)]))
+    cases.append(("W3", "shoal dataset scan", ["scan", *common, "--file", str(dataset),
+                                               "--dataset", *scan]))
+    cases.append(("W3", "shoal dataset scan [id]", ["scan", *common, "--file", str(dataset),
+                                                    "--dataset", "--columns", "id", *scan]))
+    return cases
+
+
+def file_cases(args, shoal_file, idx_paths):
     common = ["--data", str(args.data), "--budget", str(args.budget)]
     scan = ["--batch-rows", str(args.batch_rows), "--readahead", str(args.readahead),
             "--iters", str(args.scan_iters), "--warmup", "1"]
@@ -216,6 +238,8 @@ def dataset_files(meta, workload, name):
         return [meta["w2_parquet_rg10k"]["path"]]
     if name.startswith("lance"):
         return [meta["w2_lance"]["path"]]
+    if name.startswith("shoal dataset"):
+        return [str(Path(meta["w2_parquet_default"]["path"]).parent / "t.dataset")]
     if name.startswith("shoal"):
         return [str(Path(meta["w2_parquet_default"]["path"]).parent / "t.shoal")]
     return []
@@ -493,6 +517,12 @@ def main():
     convert_res = json.loads(p.stdout.splitlines()[-1]) if p.stdout.strip() else {}
     if p.returncode != 0 or not convert_res.get("ok"):
         sys.exit(f"convert failed: {p.stdout} {p.stderr}")
+    log(f"writing {shoal_file.with_suffix('.dataset')} (untimed)")
+    p = subprocess.run([str(binary), "convert", "--data", str(args.data), "--out",
+                        str(shoal_file.with_suffix(".dataset")), "--dataset"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"dataset convert failed: {p.stdout} {p.stderr}")
     idx_paths = write_index_sets(args, anchors, n_rows)
 
     with args.jsonl.open("a") as jf:

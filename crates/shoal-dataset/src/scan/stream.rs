@@ -50,7 +50,7 @@ impl ScanStream {
         let inner = if small {
             // Too little to be worth a task: fetch and decode in the consumer's poll.
             batches
-                .map(|task| async move { task.fetch().await?.decode() })
+                .map(|task| async move { task.fetch().await?.decode_in_pipeline() })
                 .buffered(readahead)
                 .boxed()
         } else {
@@ -91,14 +91,17 @@ impl ScanStream {
 /// One task's phases 3 and 4: I/O here, decoding on the CPU pool.
 async fn run(task: ReadTask) -> Result<ScanBatch> {
     let fetched = task.fetch().await?;
-    shoal_runtime::spawn_cpu(move || fetched.decode()).await?
+    shoal_runtime::spawn_cpu(move || fetched.decode_in_pipeline()).await?
 }
 
 impl Stream for ScanStream {
     type Item = Result<ScanBatch>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let next = self.inner.poll_next_unpin(cx);
+        let mut next = self.inner.poll_next_unpin(cx);
+        if let Poll::Ready(Some(Ok(batch))) = &mut next {
+            batch.hand_over();
+        }
         if let Poll::Ready(None) = next {
             self.collector.touch();
             let stats = self.stats();

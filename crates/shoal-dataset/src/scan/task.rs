@@ -122,13 +122,23 @@ impl ReadTask {
 
 impl FetchedTask {
     /// Phase 4: decodes the batch, drops deleted rows and applies the scan's offset and
-    /// limit. CPU only: call it on a CPU pool (the scan's stream does).
+    /// limit. CPU only: call it on a CPU pool (the scan's stream does). The batch is now the
+    /// caller's: its bytes count against the budget until it is dropped.
     pub fn decode(self) -> Result<ScanBatch> {
+        let mut batch = self.decode_in_pipeline()?;
+        batch.reservation.hand_over();
+        Ok(batch)
+    }
+
+    /// [`FetchedTask::decode`], the batch still counted as in the pipeline: the stream
+    /// hands it over when it yields it to the consumer, so that batches decoded ahead of
+    /// the consumer do not let later tasks overdraw the budget.
+    pub(crate) fn decode_in_pipeline(self) -> Result<ScanBatch> {
         let started = Instant::now();
         let FetchedTask {
             task,
             fetched,
-            mut reservation,
+            reservation,
         } = self;
         let uri = task.fragment.reader.uri();
         let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
@@ -139,7 +149,6 @@ impl FetchedTask {
         } else {
             batch.slice(task.skip, task.keep.min(batch.num_rows() - task.skip))
         };
-        reservation.hand_over();
         task.collector
             .decoded(started.elapsed(), batch.num_rows() as u64);
         Ok(ScanBatch { batch, reservation })
@@ -167,6 +176,11 @@ fn drop_deleted(fragment: &OpenFragment, first: u64, batch: RecordBatch) -> Resu
 }
 
 impl ScanBatch {
+    /// Marks the batch as the consumer's (see [`shoal_io::Reservation::hand_over`]).
+    pub(crate) fn hand_over(&mut self) {
+        self.reservation.hand_over();
+    }
+
     /// The batch, its budget returned.
     pub fn into_batch(self) -> RecordBatch {
         self.batch
