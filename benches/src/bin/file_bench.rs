@@ -27,7 +27,7 @@ use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
 use shoal::{
-    Dataset, DatasetWriter, FileReader, FileWriter, ScanStats, WriteMode, WriteOptions,
+    Dataset, DatasetWriter, FileReader, FileWriter, ScanBatch, ScanStats, WriteMode, WriteOptions,
     WriteParams, DEFAULT_PAGE_SIZE,
 };
 use shoal_benches::anchors::{IndexSets, W2Meta, DEFAULT_DATA};
@@ -187,10 +187,13 @@ fn main() {
             } => {
                 let columns = (!columns.is_empty()).then_some(columns);
                 let schedule = schedule(&common, warmup, iters);
-                match dataset {
-                    true => dataset_scan(&common, &file, columns, batch_rows, schedule).await,
-                    false => scan(&common, &file, columns, batch_rows, readahead, schedule).await,
-                }
+                let scan_case = ScanCase {
+                    columns,
+                    batch_rows,
+                    readahead,
+                    dataset,
+                };
+                scan(&common, &file, &scan_case, schedule).await
             }
             Case::Take {
                 common,
@@ -300,79 +303,6 @@ async fn convert_dataset(common: &Common, out: &Path, page_size: usize) -> CaseR
     o.insert("rows".into(), json!(ds.num_rows()));
     o.insert("fragments".into(), json!(ds.fragments().len()));
     o.insert("write_s".into(), json!(t0.elapsed().as_secs_f64()));
-    Ok(o)
-}
-
-/// W3 through the dataset pipeline: open (fresh handle), plan, stream every batch, drop it.
-async fn dataset_scan(
-    common: &Common,
-    dir: &Path,
-    columns: Option<Vec<String>>,
-    batch_rows: usize,
-    schedule: Schedule,
-) -> CaseResult {
-    let meta = W2Meta::load(&common.data)?;
-    let nbytes = meta.nbytes_of(columns.as_deref())?;
-    let uri = dir.to_str().ok_or("non-UTF-8 path")?;
-    let call = async || -> Result<(u64, ScanStats), String> {
-        let ds = Dataset::open(uri).await.map_err(err("open"))?;
-        let mut scanner = ds.scan().batch_rows(batch_rows);
-        if let Some(columns) = &columns {
-            scanner = scanner.columns(columns);
-        }
-        let mut stream = scanner.stream().await.map_err(err("plan"))?;
-        let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            rows += batch.map_err(err("read"))?.num_rows() as u64;
-        }
-        Ok((rows, stream.stats()))
-    };
-    let mut rows_seen = Vec::new();
-    let t = Instant::now();
-    let (rows, _) = call().await?;
-    let first_s = t.elapsed().as_secs_f64();
-    rows_seen.push(rows);
-    for _ in 0..schedule.warmup {
-        rows_seen.push(call().await?.0);
-    }
-    let mut times = Vec::new();
-    let mut last_stats = None;
-    let u0 = Usage::now();
-    let started = Instant::now();
-    while schedule.keep_going(times.len(), started) {
-        let t = Instant::now();
-        let (rows, stats) = call().await?;
-        times.push(t.elapsed().as_secs_f64());
-        rows_seen.push(rows);
-        last_stats = Some(stats);
-    }
-    let u1 = Usage::now();
-    let s = Summary::new(times);
-    let mut o = Out::new();
-    s.record("", &mut o);
-    u1.record_since(&u0, "timed_", &mut o);
-    o.insert("first_s".into(), json!(first_s));
-    o.insert("columns".into(), json!(columns));
-    o.insert("batch_rows".into(), json!(batch_rows));
-    o.insert(
-        "rows_ok".into(),
-        json!(rows_seen.iter().all(|&r| r == meta.rows)),
-    );
-    o.insert("rows_per_s".into(), json!(meta.rows as f64 / s.median()));
-    o.insert("MBps".into(), json!(nbytes as f64 / 1e6 / s.median()));
-    if let Some(st) = last_stats {
-        o.insert(
-            "stats".into(),
-            json!({
-                "open_ms": st.open.time.as_secs_f64() * 1e3,
-                "fetch_busy_ms": st.fetch.time.as_secs_f64() * 1e3,
-                "fetch_requests": st.fetch.requests,
-                "decode_busy_ms": st.decode.time.as_secs_f64() * 1e3,
-                "budget_wait_ms": st.budget_wait.as_secs_f64() * 1e3,
-                "peak_bytes_in_flight": st.peak_bytes_in_flight,
-            }),
-        );
-    }
     Ok(o)
 }
 
@@ -526,51 +456,78 @@ async fn write(
     Ok(o)
 }
 
-async fn scan(
-    common: &Common,
-    file: &Path,
+/// What a W3 case streams: columns, batch size, and whether `--file` is a dataset read
+/// through its pipeline (fresh handle per call; pipeline defaults but the batch size) rather
+/// than one file streamed with `readahead`.
+struct ScanCase {
     columns: Option<Vec<String>>,
     batch_rows: usize,
     readahead: usize,
-    schedule: Schedule,
-) -> CaseResult {
-    let meta = W2Meta::load(&common.data)?;
-    let nbytes = meta.nbytes_of(columns.as_deref())?;
-    let uri = file.to_str().ok_or("non-UTF-8 path")?;
-    // One call: open, then stream every row of the projected columns; count and drop.
-    let call = async || -> Result<(u64, usize), String> {
+    dataset: bool,
+}
+
+/// One W3 call: open, then stream every row of the projected columns; count and drop.
+/// Returns the rows, the columns per batch and, for a dataset, the scan's statistics.
+async fn scan_once(uri: &str, case: &ScanCase) -> Result<(u64, usize, Option<ScanStats>), String> {
+    let columns = case.columns.as_deref();
+    let mut stream = if case.dataset {
+        let ds = Dataset::open(uri).await.map_err(err("open"))?;
+        let projection = ds.projection(columns).map_err(err("projection"))?;
+        let scan = ds.scan().projection(projection).batch_rows(case.batch_rows);
+        let stream = scan.stream().await.map_err(err("plan"))?;
+        futures::future::Either::Left(stream.map(|b| b.map(ScanBatch::into_batch)))
+    } else {
         let reader = FileReader::open(uri).await.map_err(err("open"))?;
-        let projection = reader
-            .projection(columns.as_deref())
-            .map_err(err("projection"))?;
-        let width = projection.len();
-        let mut stream = reader.stream(projection, 0..reader.num_rows(), batch_rows, readahead);
-        let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch = batch.map_err(err("read"))?;
-            if batch.num_columns() != width {
-                return Err(format!("{} columns, expected {width}", batch.num_columns()));
-            }
-            rows += batch.num_rows() as u64;
-        }
-        Ok((rows, width))
+        let projection = reader.projection(columns).map_err(err("projection"))?;
+        let rows = 0..reader.num_rows();
+        futures::future::Either::Right(reader.stream(
+            projection,
+            rows,
+            case.batch_rows,
+            case.readahead,
+        ))
     };
+    let mut rows = 0u64;
+    let mut width = None;
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(err("read"))?;
+        if *width.get_or_insert(batch.num_columns()) != batch.num_columns() {
+            return Err(format!(
+                "{} columns, expected {width:?}",
+                batch.num_columns()
+            ));
+        }
+        rows += batch.num_rows() as u64;
+    }
+    let stats = match &stream {
+        futures::future::Either::Left(s) => Some(s.get_ref().stats()),
+        futures::future::Either::Right(_) => None,
+    };
+    Ok((rows, width.unwrap_or(0), stats))
+}
+
+async fn scan(common: &Common, file: &Path, case: &ScanCase, schedule: Schedule) -> CaseResult {
+    let meta = W2Meta::load(&common.data)?;
+    let nbytes = meta.nbytes_of(case.columns.as_deref())?;
+    let uri = file.to_str().ok_or("non-UTF-8 path")?;
     let mut rows_seen = Vec::new();
     let t = Instant::now();
-    let (rows, width) = call().await?;
+    let (rows, width, _) = scan_once(uri, case).await?;
     let first_s = t.elapsed().as_secs_f64();
     rows_seen.push(rows);
     for _ in 0..schedule.warmup {
-        rows_seen.push(call().await?.0);
+        rows_seen.push(scan_once(uri, case).await?.0);
     }
     let mut times = Vec::new();
+    let mut last_stats = None;
     let u0 = Usage::now();
     let started = Instant::now();
     while schedule.keep_going(times.len(), started) {
         let t = Instant::now();
-        let (rows, _) = call().await?;
+        let (rows, _, stats) = scan_once(uri, case).await?;
         times.push(t.elapsed().as_secs_f64());
         rows_seen.push(rows);
+        last_stats = stats;
     }
     let u1 = Usage::now();
     let s = Summary::new(times);
@@ -578,10 +535,12 @@ async fn scan(
     s.record("", &mut o);
     u1.record_since(&u0, "timed_", &mut o);
     o.insert("first_s".into(), json!(first_s));
-    o.insert("columns".into(), json!(columns));
+    o.insert("columns".into(), json!(case.columns));
     o.insert("num_columns".into(), json!(width));
-    o.insert("batch_rows".into(), json!(batch_rows));
-    o.insert("readahead".into(), json!(readahead));
+    o.insert("batch_rows".into(), json!(case.batch_rows));
+    if !case.dataset {
+        o.insert("readahead".into(), json!(case.readahead));
+    }
     o.insert(
         "rows_ok".into(),
         json!(rows_seen.iter().all(|&r| r == meta.rows)),
@@ -589,6 +548,19 @@ async fn scan(
     o.insert("rows_per_s".into(), json!(meta.rows as f64 / s.median()));
     o.insert("uncompressed_bytes".into(), json!(nbytes));
     o.insert("MBps".into(), json!(nbytes as f64 / s.median() / 1e6));
+    if let Some(st) = last_stats {
+        o.insert(
+            "stats".into(),
+            json!({
+                "open_ms": st.open.time.as_secs_f64() * 1e3,
+                "fetch_busy_ms": st.fetch.time.as_secs_f64() * 1e3,
+                "fetch_requests": st.fetch.requests,
+                "decode_busy_ms": st.decode.time.as_secs_f64() * 1e3,
+                "budget_wait_ms": st.budget_wait.as_secs_f64() * 1e3,
+                "peak_bytes_in_flight": st.peak_bytes_in_flight,
+            }),
+        );
+    }
     Ok(o)
 }
 

@@ -265,15 +265,8 @@ pub struct ScanArgs {
     /// Bytes the scan may hold in flight (default 256 MiB).
     #[arg(long)]
     pub budget_bytes: Option<u64>,
-    /// Read the rows without printing them, then print per-phase statistics.
-    #[arg(long)]
-    pub stats: bool,
-    /// Rows as JSON lines (or, with --stats, the statistics as one JSON object).
-    #[arg(long)]
-    pub json: bool,
-    /// Longest value shown in a table cell.
-    #[arg(long, default_value_t = 40)]
-    pub max_width: usize,
+    #[command(flatten)]
+    pub output: RowsOutput,
 }
 
 #[derive(Args, Debug)]
@@ -296,7 +289,14 @@ pub struct TakeArgs {
     /// Only these columns, comma-separated, in this order.
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
-    /// Read the rows without printing them, then print statistics.
+    #[command(flatten)]
+    pub output: RowsOutput,
+}
+
+/// How `scan` and `take` print what they read.
+#[derive(Args, Debug)]
+pub struct RowsOutput {
+    /// Read the rows without printing them, then print statistics (per phase, for a scan).
     #[arg(long)]
     pub stats: bool,
     /// Rows as JSON lines (or, with --stats, the statistics as one JSON object).

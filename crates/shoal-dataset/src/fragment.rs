@@ -123,35 +123,31 @@ impl OpenFragment {
         projection: Vec<usize>,
         batch_rows: usize,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let deleted = self.deleted.clone();
+        let this = self.clone();
         self.stream_all(projection, batch_rows)
             .filter_map(move |item| {
-                let deleted = deleted.clone();
-                async move {
-                    let (start, batch) = match item {
-                        Ok(item) => item,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    let Some(deleted) = deleted else {
-                        return Some(Ok(batch));
-                    };
-                    let end = start + batch.num_rows() as u64;
-                    let in_batch = deleted.range_cardinality(start as u32..end as u32);
-                    if in_batch == 0 {
-                        return Some(Ok(batch));
-                    }
-                    if in_batch == batch.num_rows() as u64 {
-                        return None;
-                    }
-                    let live: BooleanArray = (start..end)
-                        .map(|row| Some(!deleted.contains(row as u32)))
-                        .collect();
-                    Some(
-                        arrow_select::filter::filter_record_batch(&batch, &live)
-                            .map_err(Error::from),
-                    )
-                }
+                let live = item.and_then(|(start, batch)| this.drop_deleted(start, batch));
+                // Batches left empty are skipped.
+                futures::future::ready(match live {
+                    Ok(batch) if batch.num_rows() == 0 => None,
+                    other => Some(other),
+                })
             })
             .boxed()
+    }
+
+    /// `batch` (rows from position `first` on) without the deleted rows.
+    pub(crate) fn drop_deleted(&self, first: u64, batch: RecordBatch) -> Result<RecordBatch> {
+        let Some(deleted) = &self.deleted else {
+            return Ok(batch);
+        };
+        let end = first + batch.num_rows() as u64;
+        if deleted.range_cardinality(first as u32..end as u32) == 0 {
+            return Ok(batch);
+        }
+        let live: BooleanArray = (first..end)
+            .map(|row| Some(!deleted.contains(row as u32)))
+            .collect();
+        Ok(arrow_select::filter::filter_record_batch(&batch, &live)?)
     }
 }

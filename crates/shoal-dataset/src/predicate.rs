@@ -157,16 +157,12 @@ impl BoundPredicate {
             CompareOp::Gt => arrow_ord::cmp::gt(column, &self.value),
             CompareOp::GtEq => arrow_ord::cmp::gt_eq(column, &self.value),
         }?;
+        // Null (no comparison) counts as no match.
         Ok(match result.nulls() {
-            Some(_) => nulls_as_false(&result),
+            Some(_) => arrow_select::filter::prep_null_mask_filter(&result),
             None => result,
         })
     }
-}
-
-/// `true` where `mask` is true, `false` where it is false or null.
-fn nulls_as_false(mask: &BooleanArray) -> BooleanArray {
-    mask.iter().map(|v| Some(v == Some(true))).collect()
 }
 
 fn comparable(data_type: &DataType) -> bool {

@@ -32,7 +32,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     let mut json = arrow::json::LineDelimitedWriter::new(std::io::stdout().lock());
     while let Some(batch) = block_on(stream.next()) {
         let batch = batch?;
-        match (args.stats, args.json) {
+        match (args.output.stats, args.output.json) {
             (true, _) => {} // dropped at once: only the time counts
             (false, true) => json.write(&batch)?,
             (false, false) => kept.push(batch.into_batch()),
@@ -41,14 +41,14 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     json.finish()?;
     drop(json);
     let store = simulation().map(|s| s.counters());
-    match (args.stats, args.json) {
+    match (args.output.stats, args.output.json) {
         (true, true) => println!(
             "{}",
             serde_json::to_string_pretty(&stats::scan_json(&stream.stats(), store.as_ref()))?
         ),
         (true, false) => stats::print_scan(&stream.stats(), store.as_ref()),
         (false, true) => {}
-        (false, false) => println!("{}", render(&kept, args.max_width)?),
+        (false, false) => println!("{}", render(&kept, args.output.max_width)?),
     }
     Ok(())
 }

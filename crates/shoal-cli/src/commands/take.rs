@@ -26,7 +26,7 @@ pub fn run(args: &TakeArgs) -> Result<()> {
     let batch = block_on(dataset.take(&projection, &rows))?;
     let wall = started.elapsed();
     let store = simulation().map(|s| s.counters());
-    match (args.stats, args.json) {
+    match (args.output.stats, args.output.json) {
         (true, json_out) => {
             let stats = json!({
                 "wall_ms": (wall.as_secs_f64() * 1e6).round() / 1e3,
@@ -51,7 +51,7 @@ pub fn run(args: &TakeArgs) -> Result<()> {
             out.write(&batch)?;
             out.finish()?;
         }
-        (false, false) => println!("{}", render(&[batch], args.max_width)?),
+        (false, false) => println!("{}", render(&[batch], args.output.max_width)?),
     }
     Ok(())
 }

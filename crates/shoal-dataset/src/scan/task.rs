@@ -5,7 +5,7 @@ use std::ops::{Deref, Range};
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow_array::{BooleanArray, RecordBatch};
+use arrow_array::RecordBatch;
 use shoal_format::{Fetched, ReadPlan};
 use shoal_io::{ByteBudget, Reservation};
 
@@ -143,7 +143,7 @@ impl FetchedTask {
         let uri = task.fragment.reader.uri();
         let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
         drop(fetched);
-        let batch = drop_deleted(&task.fragment, task.rows.start, batch)?;
+        let batch = task.fragment.drop_deleted(task.rows.start, batch)?;
         let batch = if task.skip == 0 && task.keep == batch.num_rows() {
             batch
         } else {
@@ -158,21 +158,6 @@ impl FetchedTask {
     pub fn fetched_bytes(&self) -> u64 {
         self.fetched.total_bytes()
     }
-}
-
-/// `batch` (rows from `first` on, of `fragment`) without its deleted rows.
-fn drop_deleted(fragment: &OpenFragment, first: u64, batch: RecordBatch) -> Result<RecordBatch> {
-    let Some(deleted) = &fragment.deleted else {
-        return Ok(batch);
-    };
-    let end = first + batch.num_rows() as u64;
-    if deleted.range_cardinality(first as u32..end as u32) == 0 {
-        return Ok(batch);
-    }
-    let live: BooleanArray = (first..end)
-        .map(|row| Some(!deleted.contains(row as u32)))
-        .collect();
-    Ok(arrow_select::filter::filter_record_batch(&batch, &live)?)
 }
 
 impl ScanBatch {
