@@ -225,5 +225,6 @@ def test_scan_and_take_print_rows_and_statistics(shoal, tmp_path):
     assert "11" in out and "13" in out
     taken = json.loads(shoal("take", ds, "--rows", "1", "--stats", "--json", "--sim-latency-ms", "1").stdout)
     assert taken["rows"] == 1 and taken["store"]["requests"] >= 1
+    assert taken["open"]["requests"] + taken["fetch"]["requests"] == taken["store"]["requests"]
     proc = shoal("take", ds, "--rows", "5000", check=False)
     assert proc.returncode == 1 and "out of bounds" in proc.stderr, proc.stderr

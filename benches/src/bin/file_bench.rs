@@ -15,6 +15,10 @@
 //! file_bench phases --file .../t.shoal --indices ...   # diagnostic: time per phase
 //! ```
 
+/// The `shoal` binary's allocator, so that the figures are those users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "file_bench/phases.rs"]
 mod phases;
 

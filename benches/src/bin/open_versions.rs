@@ -14,6 +14,10 @@
 //! cargo run --release -p shoal-benches --bin open_versions -- --versions 10000 --latency-ms 20
 //! ```
 
+/// The `shoal` binary's allocator, so that the figures are those users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

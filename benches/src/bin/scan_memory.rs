@@ -14,6 +14,10 @@
 //! cargo run --release -p shoal-benches --bin scan_memory -- --budget-mib 0
 //! ```
 
+/// The `shoal` binary's allocator, so that the figures are those users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -123,6 +127,15 @@ async fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         mib(peak.saturating_sub(before)),
         mib(stats.peak_bytes_in_flight),
     );
+    if cli.budget_mib > 0 {
+        let allowed = (cli.budget_mib + 150) << 20;
+        let growth = peak.saturating_sub(before);
+        println!(
+            "target: growth at most budget + 150 MiB = {:.0} MiB: {}",
+            mib(allowed),
+            if growth <= allowed { "met" } else { "NOT met" }
+        );
+    }
     Ok(())
 }
 

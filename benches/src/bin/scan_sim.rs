@@ -16,6 +16,10 @@
 //! cargo run --release -p shoal-benches --bin scan_sim -- --latency-ms 20 --concurrency 64
 //! ```
 
+/// The `shoal` binary's allocator, so that the figures are those users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

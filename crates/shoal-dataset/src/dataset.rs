@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow_schema::SchemaRef;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -19,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
 use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
+use crate::scan::stats::Collector;
 use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES};
 use crate::{tags, versions};
 
@@ -180,6 +182,32 @@ impl Dataset {
         let open = Arc::new(open);
         self.session.insert(open.clone());
         Ok((open, Some(cost)))
+    }
+
+    /// Opens fragments `indices` concurrently (`at_once` at a time, results in the order
+    /// given), recording the time and the I/O of phase 1 in `collector`.
+    pub(crate) async fn open_fragments(
+        &self,
+        indices: Vec<usize>,
+        at_once: usize,
+        collector: &Collector,
+    ) -> Result<Vec<Arc<OpenFragment>>> {
+        let started = Instant::now();
+        let opened: Vec<(Arc<OpenFragment>, Option<ReadCost>)> = stream::iter(indices)
+            .map(|index| self.open_fragment_with_cost(index))
+            .buffered(at_once.max(1))
+            .try_collect()
+            .await?;
+        let mut cost = ReadCost::default();
+        let mut cached = 0;
+        for (_, c) in &opened {
+            match c {
+                Some(c) => cost += *c,
+                None => cached += 1,
+            }
+        }
+        collector.opened(started.elapsed(), cost, cached);
+        Ok(opened.into_iter().map(|(open, _)| open).collect())
     }
 
     /// (fragment index, position in its data file) of each address, checked against the

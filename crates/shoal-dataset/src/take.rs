@@ -3,9 +3,11 @@
 //! plans one task per fragment; [`TakeTask::fetch`] is I/O only (through the store's
 //! scheduler; one round, or two for variable-length values), [`FetchedTake::decode`] CPU
 //! only; [`TakePlan::assemble`] puts the rows back in the order asked. [`Dataset::take`]
-//! composes them, decoding on the CPU pool.
+//! composes them, decoding on the CPU pool. A take records the same per-phase
+//! [`ScanStats`] as a scan ([`TakePlan::execute_with_stats`]).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
@@ -15,6 +17,8 @@ use shoal_format::{Fetched, ReadPlan};
 use crate::dataset::{row_address, Dataset};
 use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
+use crate::scan::stats::Collector;
+use crate::scan::ScanStats;
 
 /// Fragments opened, and tasks fetched, at once.
 const FRAGMENTS_AT_ONCE: usize = 16;
@@ -26,6 +30,7 @@ pub struct TakePlan {
     tasks: Vec<TakeTask>,
     /// For each row asked: (task, position in that task's batch).
     placement: Vec<(usize, usize)>,
+    collector: Arc<Collector>,
 }
 
 /// The rows of one fragment to take.
@@ -33,6 +38,7 @@ pub struct TakePlan {
 pub struct TakeTask {
     fragment: Arc<OpenFragment>,
     plan: ReadPlan,
+    collector: Arc<Collector>,
 }
 
 /// A take task whose bytes have arrived.
@@ -118,9 +124,19 @@ impl Dataset {
             }
             task_of
         };
-        let tasks: Vec<TakeTask> = stream::iter(wanted)
-            .map(|(f, rows)| async move {
-                let fragment = self.open_fragment(f).await?;
+        let collector = Arc::new(Collector::new());
+        let fragments = self
+            .open_fragments(
+                wanted.iter().map(|(f, _)| *f).collect(),
+                FRAGMENTS_AT_ONCE,
+                &collector,
+            )
+            .await?;
+        let started = Instant::now();
+        let tasks = fragments
+            .into_iter()
+            .zip(wanted)
+            .map(|(fragment, (_, rows))| {
                 let physical: Vec<u64> = if live_offsets {
                     rows.iter().map(|&r| fragment.physical_row(r)).collect()
                 } else {
@@ -134,15 +150,19 @@ impl Dataset {
                     rows
                 };
                 let plan = fragment.reader.plan_take(projection, &physical)?;
-                Ok::<_, Error>(TakeTask { fragment, plan })
+                Ok(TakeTask {
+                    fragment,
+                    plan,
+                    collector: collector.clone(),
+                })
             })
-            .buffered(FRAGMENTS_AT_ONCE)
-            .try_collect()
-            .await?;
+            .collect::<Result<Vec<_>>>()?;
+        collector.planned(started.elapsed(), tasks.len() as u64);
         Ok(TakePlan {
             schema: Arc::new(self.schema().project(projection)?),
             tasks,
             placement: local.into_iter().map(|(f, i)| (task_of[f], i)).collect(),
+            collector,
         })
     }
 }
@@ -162,10 +182,17 @@ impl TakePlan {
     /// Fetches every task concurrently, decodes each on the CPU pool and assembles the rows
     /// in the order asked.
     pub async fn execute(self) -> Result<RecordBatch> {
+        Ok(self.execute_with_stats().await?.0)
+    }
+
+    /// [`TakePlan::execute`], returning what the take spent per phase too (also emitted
+    /// through `tracing`, as for scans).
+    pub async fn execute_with_stats(self) -> Result<(RecordBatch, ScanStats)> {
         let TakePlan {
             schema,
             tasks,
             placement,
+            collector,
         } = self;
         let batches: Vec<RecordBatch> = stream::iter(tasks)
             .map(|task| async move {
@@ -175,7 +202,11 @@ impl TakePlan {
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
-        assemble(&schema, &placement, &batches)
+        let batch = assemble(&schema, &placement, &batches)?;
+        collector.touch();
+        let stats = collector.snapshot(0);
+        stats.emit("take");
+        Ok((batch, stats))
     }
 
     /// Puts decoded task batches (one per task, in task order) together in the order the
@@ -212,11 +243,14 @@ impl TakeTask {
 
     /// Reads the bytes the rows need, through the store's I/O scheduler. I/O only.
     pub async fn fetch(self) -> Result<FetchedTake> {
-        let (fetched, _) = self
+        let started = Instant::now();
+        let (fetched, cost) = self
             .fragment
             .reader
             .fetch_with_priority(&self.plan, 0)
             .await?;
+        self.collector
+            .fetched(started.elapsed(), cost, std::time::Duration::ZERO);
         Ok(FetchedTake {
             task: self,
             fetched,
@@ -227,9 +261,15 @@ impl TakeTask {
 impl FetchedTake {
     /// Decodes the fragment's rows. CPU only.
     pub fn decode(self) -> Result<RecordBatch> {
-        self.task
+        let started = Instant::now();
+        let batch = self
+            .task
             .plan
             .decode(&self.fetched)
-            .map_err(Error::format(self.task.fragment.reader.uri()))
+            .map_err(Error::format(self.task.fragment.reader.uri()))?;
+        self.task
+            .collector
+            .decoded(started.elapsed(), batch.num_rows() as u64);
+        Ok(batch)
     }
 }

@@ -1,6 +1,7 @@
 //! A dataset handle opened in a parent process keeps working in a child of `fork()` (as in
 //! PyTorch DataLoader workers): the child's runtimes, CPU pool and object-store clients
-//! (with their HTTP connection pools) are rebuilt on first use. A hang fails the test.
+//! (with their HTTP connection pools) are rebuilt on first use, in several children at once.
+//! A hang fails the test.
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use shoal_dataset::{Dataset, WriteMode};
 use shoal_runtime::block_on;
-use shoal_runtime::testing::in_forked_child;
+use shoal_runtime::testing::{in_forked_child, in_forked_children};
 use support::{batch, ids, uris, write};
 
 /// Every `id` of `ds`, read through the sync bridge as a blocking caller would.
@@ -46,6 +47,26 @@ fn an_inherited_dataset_handle_works_in_a_forked_child() {
         let status = in_forked_child(Duration::from_secs(60), || read_ids(&ds) == expected);
         assert_eq!(status, 0, "the child could not read {uri}");
         // And the parent still can.
+        assert_eq!(read_ids(&ds), expected);
+    }
+}
+
+#[test]
+fn two_forked_children_scan_the_parents_dataset_at_once() {
+    let (_dir, uris) = uris("fork-two");
+    for uri in uris.iter().filter(|u| !u.starts_with("memory://")) {
+        let ds = block_on(async {
+            write(uri, WriteMode::Create, &[batch(0, 4000)], 250).await?;
+            Dataset::open(uri).await
+        })
+        .unwrap()
+        .unwrap();
+        let expected = read_ids(&ds);
+        // Each child scans the whole dataset several times so that the two overlap.
+        let statuses = in_forked_children(2, Duration::from_secs(60), |_| {
+            (0..5).all(|_| read_ids(&ds) == expected)
+        });
+        assert_eq!(statuses, vec![0, 0], "a child could not read {uri}");
         assert_eq!(read_ids(&ds), expected);
     }
 }

@@ -208,6 +208,20 @@ async fn takes_work_phase_by_phase_too() {
         assert_eq!(ids(&by_hand), vec![950, 50, 53, 950, 470]);
         assert_eq!(ds.take(&[0, 1], &rows).await.unwrap(), by_hand);
 
+        // The same per-phase stats as a scan: the fragments come from the session's cache
+        // now, and these small files came whole when opened, so no data request either.
+        let (again, stats) = ds
+            .plan_take(&[0, 1], &rows)
+            .await
+            .unwrap()
+            .execute_with_stats()
+            .await
+            .unwrap();
+        assert_eq!(again, by_hand);
+        assert_eq!((stats.open_cached, stats.open.requests), (3, 0));
+        assert_eq!((stats.tasks, stats.batches, stats.rows), (3, 3, 5));
+        assert_eq!(stats.fetch.requests, 0, "{stats:?}");
+
         // Opening errors surface from plan_take, naming the file.
         let lost = ds.fragments()[0].data.path.clone();
         let root = shoal_io::resolve(uri).unwrap();

@@ -44,9 +44,9 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     match (args.output.stats, args.output.json) {
         (true, true) => println!(
             "{}",
-            serde_json::to_string_pretty(&stats::scan_json(&stream.stats(), store.as_ref()))?
+            serde_json::to_string_pretty(&stats::read_json(&stream.stats(), store.as_ref()))?
         ),
-        (true, false) => stats::print_scan(&stream.stats(), store.as_ref()),
+        (true, false) => stats::print_read("scan", &stream.stats(), store.as_ref()),
         (false, true) => {}
         (false, false) => println!("{}", render(&kept, args.output.max_width)?),
     }

@@ -13,8 +13,8 @@ fn phase(p: &PhaseStats) -> Value {
     json!({"ms": ms(p.time), "requests": p.requests, "bytes": p.bytes})
 }
 
-/// A scan's statistics (and the simulated store's counters, if any) as JSON.
-pub fn scan_json(stats: &ScanStats, store: Option<&SimCounters>) -> Value {
+/// A scan's or take's statistics (and the simulated store's counters, if any) as JSON.
+pub fn read_json(stats: &ScanStats, store: Option<&SimCounters>) -> Value {
     json!({
         "wall_ms": ms(stats.wall),
         "rows": stats.rows,
@@ -36,7 +36,7 @@ pub fn scan_json(stats: &ScanStats, store: Option<&SimCounters>) -> Value {
 }
 
 /// A simulated store's counters as JSON.
-pub fn store_json(c: &SimCounters) -> Value {
+fn store_json(c: &SimCounters) -> Value {
     json!({
         "requests": c.total_requests(),
         "bytes_read": c.bytes_read,
@@ -44,10 +44,11 @@ pub fn store_json(c: &SimCounters) -> Value {
     })
 }
 
-/// A scan's statistics as lines of text.
-pub fn print_scan(stats: &ScanStats, store: Option<&SimCounters>) {
+/// A read's statistics as lines of text; `what` names it ("scan" or "take"; takes have no
+/// byte budget).
+pub fn print_read(what: &str, stats: &ScanStats, store: Option<&SimCounters>) {
     println!(
-        "scan: {} rows in {} batches ({} tasks), wall {:.1} ms",
+        "{what}: {} rows in {} batches ({} tasks), wall {:.1} ms",
         stats.rows,
         stats.batches,
         stats.tasks,
@@ -71,11 +72,13 @@ pub fn print_scan(stats: &ScanStats, store: Option<&SimCounters>) {
         "  decode  {:>10.1} ms  (summed over tasks)",
         ms(stats.decode.time)
     );
-    println!(
-        "  budget  {:>10.1} ms waited, peak {} bytes in flight",
-        ms(stats.budget_wait),
-        stats.peak_bytes_in_flight
-    );
+    if what == "scan" {
+        println!(
+            "  budget  {:>10.1} ms waited, peak {} bytes in flight",
+            ms(stats.budget_wait),
+            stats.peak_bytes_in_flight
+        );
+    }
     if let Some(c) = store {
         println!("  store   {c}");
     }

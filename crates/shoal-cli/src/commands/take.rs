@@ -1,10 +1,7 @@
 //! `shoal take DATASET --rows ...`: rows by offset, printed as a table or JSON lines; with
-//! `--stats`, timed instead.
-
-use std::time::Instant;
+//! `--stats`, timed phase by phase instead.
 
 use anyhow::{Context, Result};
-use serde_json::json;
 
 use crate::args::TakeArgs;
 use crate::commands::{open_dataset, simulation, stats};
@@ -22,30 +19,20 @@ pub fn run(args: &TakeArgs) -> Result<()> {
         sim.reset_counters();
     }
     let projection = dataset.projection(args.columns.as_deref())?;
-    let started = Instant::now();
-    let batch = block_on(dataset.take(&projection, &rows))?;
-    let wall = started.elapsed();
+    let (batch, read_stats) = block_on(async {
+        dataset
+            .plan_take(&projection, &rows)
+            .await?
+            .execute_with_stats()
+            .await
+    })?;
     let store = simulation().map(|s| s.counters());
     match (args.output.stats, args.output.json) {
-        (true, json_out) => {
-            let stats = json!({
-                "wall_ms": (wall.as_secs_f64() * 1e6).round() / 1e3,
-                "rows": batch.num_rows(),
-                "store": store.as_ref().map(stats::store_json),
-            });
-            if json_out {
-                println!("{}", serde_json::to_string_pretty(&stats)?);
-            } else {
-                println!(
-                    "take: {} rows, wall {:.1} ms",
-                    batch.num_rows(),
-                    wall.as_secs_f64() * 1e3
-                );
-                if let Some(c) = &store {
-                    println!("  store   {c}");
-                }
-            }
-        }
+        (true, true) => println!(
+            "{}",
+            serde_json::to_string_pretty(&stats::read_json(&read_stats, store.as_ref()))?
+        ),
+        (true, false) => stats::print_read("take", &read_stats, store.as_ref()),
         (false, true) => {
             let mut out = arrow::json::LineDelimitedWriter::new(std::io::stdout().lock());
             out.write(&batch)?;

@@ -16,7 +16,7 @@
 //! time went.
 
 mod plan;
-mod stats;
+pub(crate) mod stats;
 mod stream;
 mod task;
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
-use shoal_io::{ByteBudget, ReadCost};
+use futures::stream::TryStreamExt;
+use shoal_io::ByteBudget;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -158,21 +158,9 @@ impl Scanner {
         };
         let selected = self.selected_fragments()?;
 
-        let started = Instant::now();
-        let opened: Vec<(Arc<OpenFragment>, Option<ReadCost>)> = stream::iter(selected)
-            .map(|index| ds.open_fragment_with_cost(index))
-            .buffered(self.fragment_readahead)
-            .try_collect()
+        let opened = ds
+            .open_fragments(selected, self.fragment_readahead, &collector)
             .await?;
-        let mut cost = ReadCost::default();
-        let mut cached = 0;
-        for (_, c) in &opened {
-            match c {
-                Some(c) => cost += *c,
-                None => cached += 1,
-            }
-        }
-        collector.opened(started.elapsed(), cost, cached);
 
         let started = Instant::now();
         let budget = ByteBudget::new(self.budget_bytes);
@@ -225,7 +213,7 @@ impl Scanner {
     /// Tasks of up to `batch_rows` rows per fragment, within the offset and limit.
     fn plan_tasks(
         &self,
-        opened: &[(Arc<OpenFragment>, Option<ReadCost>)],
+        opened: &[Arc<OpenFragment>],
         projection: &[usize],
         budget: &Arc<ByteBudget>,
         collector: &Arc<Collector>,
@@ -236,7 +224,7 @@ impl Scanner {
         let mut live_before = 0u64; // live rows before the current chunk
         let mut tasks = Vec::new();
         let step = self.batch_rows as u64;
-        'fragments: for (fragment, _) in opened {
+        'fragments: for fragment in opened {
             let rows = fragment.fragment.data.rows;
             let mut start = 0;
             while start < rows {

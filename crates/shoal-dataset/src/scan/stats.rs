@@ -42,6 +42,30 @@ pub struct ScanStats {
     pub wall: Duration,
 }
 
+impl ScanStats {
+    /// Emits these stats as one `tracing` event (target `shoal::scan`) ending the read
+    /// named `what` ("scan" or "take").
+    pub(crate) fn emit(&self, what: &'static str) {
+        tracing::info!(
+            target: "shoal::scan",
+            read = what,
+            rows = self.rows,
+            batches = self.batches,
+            wall_ms = self.wall.as_secs_f64() * 1e3,
+            open_ms = self.open.time.as_secs_f64() * 1e3,
+            open_requests = self.open.requests,
+            open_bytes = self.open.bytes,
+            fetch_ms = self.fetch.time.as_secs_f64() * 1e3,
+            fetch_requests = self.fetch.requests,
+            fetch_bytes = self.fetch.bytes,
+            decode_ms = self.decode.time.as_secs_f64() * 1e3,
+            budget_wait_ms = self.budget_wait.as_secs_f64() * 1e3,
+            peak_bytes_in_flight = self.peak_bytes_in_flight,
+            "read finished"
+        );
+    }
+}
+
 /// Counters that tasks add to concurrently.
 #[derive(Debug)]
 pub(crate) struct Collector {

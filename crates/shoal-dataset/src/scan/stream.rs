@@ -105,22 +105,7 @@ impl Stream for ScanStream {
         if let Poll::Ready(None) = next {
             self.collector.touch();
             let stats = self.stats();
-            tracing::info!(
-                target: "shoal::scan",
-                rows = stats.rows,
-                batches = stats.batches,
-                wall_ms = stats.wall.as_secs_f64() * 1e3,
-                open_ms = stats.open.time.as_secs_f64() * 1e3,
-                open_requests = stats.open.requests,
-                open_bytes = stats.open.bytes,
-                fetch_ms = stats.fetch.time.as_secs_f64() * 1e3,
-                fetch_requests = stats.fetch.requests,
-                fetch_bytes = stats.fetch.bytes,
-                decode_ms = stats.decode.time.as_secs_f64() * 1e3,
-                budget_wait_ms = stats.budget_wait.as_secs_f64() * 1e3,
-                peak_bytes_in_flight = stats.peak_bytes_in_flight,
-                "scan finished"
-            );
+            stats.emit("scan");
         }
         next
     }
