@@ -59,6 +59,11 @@ pub enum Command {
     Scan(ScanArgs),
     /// Read rows by offset.
     Take(TakeArgs),
+    /// Build, extend or list vector indices.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Find the rows nearest query vectors (flat, or through the column's index).
+    Search(SearchArgs),
     /// Show one Shoal data file's pages, sizes, compression and statistics.
     Inspect(InspectArgs),
     /// Write a sample table (id, embedding vector, text, category) for trying Shoal out.
@@ -305,6 +310,106 @@ pub struct RowsOutput {
     /// Longest value shown in a table cell.
     #[arg(long, default_value_t = 40)]
     pub max_width: usize,
+}
+
+/// Distances for vector search.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricArg {
+    /// Squared Euclidean distance.
+    L2,
+    /// 1 - cosine similarity.
+    Cosine,
+    /// Negative dot product.
+    Dot,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Train an index of a vector column and commit it as a new version.
+    Create {
+        /// The dataset (a path or URI).
+        dataset: String,
+        /// The vector column (fixed_size_list<float32>).
+        #[arg(long)]
+        column: String,
+        /// The kind of index.
+        #[arg(long = "type", value_enum, default_value = "ivf-pq")]
+        kind: IndexTypeArg,
+        /// Its name; defaults to <column>_idx. An index of that name is replaced (retrained).
+        #[arg(long)]
+        name: Option<String>,
+        /// IVF partitions; defaults to about the square root of the rows.
+        #[arg(long)]
+        partitions: Option<usize>,
+        /// PQ sub-vectors (must divide the dimension); defaults to dimension / 8.
+        #[arg(long)]
+        sub_vectors: Option<usize>,
+        #[arg(long, value_enum, default_value = "l2")]
+        metric: MetricArg,
+    },
+    /// Add the fragments appended since an index was built to it (no retraining).
+    Optimize {
+        /// The dataset (a path or URI).
+        dataset: String,
+        /// The index's name.
+        name: String,
+    },
+    /// List the indices of a version.
+    List {
+        /// The dataset (a path or URI).
+        dataset: String,
+        #[command(flatten)]
+        version: VersionArgs,
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Kinds of vector index.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexTypeArg {
+    /// Inverted file with product quantization.
+    #[value(name = "ivf_pq", alias = "ivf-pq")]
+    IvfPq,
+}
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// The vector column.
+    #[arg(long)]
+    pub column: String,
+    /// A .npy file of float32 queries: one vector, or a matrix of one query per row.
+    #[arg(long)]
+    pub query_file: PathBuf,
+    /// Rows returned per query.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// Index partitions probed per query.
+    #[arg(long, default_value_t = shoal::DEFAULT_NPROBES)]
+    pub nprobes: usize,
+    /// Re-rank k x F index candidates with exact distances (0: keep approximate distances).
+    #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR)]
+    pub refine: usize,
+    /// The distance; defaults to the index's (L2 without one). Another than the index's
+    /// searches flat.
+    #[arg(long, value_enum)]
+    pub metric: Option<MetricArg>,
+    /// Search flat (exact) even when the column has an index.
+    #[arg(long)]
+    pub no_index: bool,
+    /// Only these columns, comma-separated (besides _distance).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// Add each row's address (_rowaddr).
+    #[arg(long)]
+    pub with_row_address: bool,
+    #[command(flatten)]
+    pub output: RowsOutput,
 }
 
 #[derive(Args, Debug)]

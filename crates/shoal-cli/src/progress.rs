@@ -6,6 +6,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar counting rows; hidden when stderr is not a terminal.
 pub fn rows_bar(total: Option<u64>, verb: &str) -> ProgressBar {
+    counting_bar(total, verb, "rows")
+}
+
+/// A progress bar counting `unit`s; hidden when stderr is not a terminal.
+pub fn counting_bar(total: Option<u64>, verb: &str, unit: &str) -> ProgressBar {
     let bar = match total {
         Some(n) => ProgressBar::new(n),
         None => ProgressBar::new_spinner(),
@@ -16,9 +21,11 @@ pub fn rows_bar(total: Option<u64>, verb: &str) -> ProgressBar {
     }
     let template = match total {
         Some(_) => {
-            format!("{verb} {{bar:40}} {{human_pos}}/{{human_len}} rows ({{per_sec}}, eta {{eta}})")
+            format!(
+                "{verb} {{bar:40}} {{human_pos}}/{{human_len}} {unit} ({{per_sec}}, eta {{eta}})"
+            )
         }
-        None => format!("{verb} {{spinner}} {{human_pos}} rows ({{per_sec}})"),
+        None => format!("{verb} {{spinner}} {{human_pos}} {unit} ({{per_sec}})"),
     };
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style);

@@ -6,13 +6,16 @@
 //! it missed: appends fit anything but an overwrite; a delete or a compaction fits as long
 //! as the fragments it read are still there, unchanged (so two deletes of different
 //! fragments, or a delete and an append, both land; a delete racing a compaction of the same
-//! fragment is a conflict, since applying both would lose the deletion). A change that fits
-//! every missed version is applied again on top of the newest.
+//! fragment is a conflict, since applying both would lose the deletion). An index build fits
+//! anything but an overwrite (rows appended meanwhile are simply not covered yet; fragments
+//! compacted away are ignored by searches). A change that fits every missed version is
+//! applied again on top of the newest. Indices carry over to the next version, except
+//! through an overwrite.
 
 use arrow_schema::SchemaRef;
 
 use crate::error::{Error, Result};
-use crate::manifest::{DataFile, DeletionFile, Fragment, Manifest, Operation};
+use crate::manifest::{DataFile, DeletionFile, Fragment, IndexEntry, Manifest, Operation};
 
 /// A change to commit, its files already written.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub(crate) enum Change {
         removed: Vec<Fragment>,
         files: Vec<DataFile>,
     },
+    /// A vector index built or extended; it replaces any index of the same name.
+    CreateIndex { index: IndexEntry },
 }
 
 /// A fragment's new deletion vector.
@@ -76,6 +81,10 @@ impl Change {
                 removed: removed.len() as u64,
                 added: files.len() as u64,
             },
+            Change::CreateIndex { index } => Operation::CreateIndex {
+                name: index.name.clone(),
+                rows: index.rows,
+            },
         }
     }
 
@@ -90,6 +99,7 @@ impl Change {
                 .iter()
                 .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
                 .collect(),
+            Change::CreateIndex { index } => vec![index.path.clone()],
         }
     }
 
@@ -99,7 +109,9 @@ impl Change {
         let unchanged = |before: &Fragment| theirs.fragments.iter().any(|f| f == before);
         match self {
             Change::Create { .. } | Change::Overwrite { .. } => false,
-            Change::Append { .. } => !matches!(theirs.operation, Operation::Overwrite { .. }),
+            Change::Append { .. } | Change::CreateIndex { .. } => {
+                !matches!(theirs.operation, Operation::Overwrite { .. })
+            }
             Change::Delete { updates, .. } => updates.iter().all(|u| unchanged(&u.before)),
             Change::Compact { removed, .. } => removed.iter().all(unchanged),
         }
@@ -131,6 +143,7 @@ impl Change {
                     field_ids: (0..schema.fields().len() as u32).collect(),
                     fragments: new_fragments(files, next_id),
                     next_fragment_id: next_id + files.len() as u64,
+                    indices: Vec::new(),
                 });
             }
             (_, None) => {
@@ -148,6 +161,7 @@ impl Change {
         };
         let mut fragments = b.fragments.clone();
         let mut next_fragment_id = b.next_fragment_id;
+        let mut indices = b.indices.clone();
         match self {
             Change::Append { files } => {
                 fragments.extend(new_fragments(files, next_fragment_id));
@@ -176,6 +190,10 @@ impl Change {
                 fragments.splice(first..first, added);
                 next_fragment_id += files.len() as u64;
             }
+            Change::CreateIndex { index } => {
+                indices.retain(|i| i.name != index.name);
+                indices.push(index.clone());
+            }
             Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
         }
         Ok(Manifest {
@@ -186,6 +204,7 @@ impl Change {
             field_ids: b.field_ids.clone(),
             fragments,
             next_fragment_id,
+            indices,
         })
     }
 }

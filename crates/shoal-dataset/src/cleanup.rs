@@ -2,7 +2,7 @@
 //! reference.
 //!
 //! A version is removed when it is older than the given age, is not the latest, and has no
-//! tag. A data or deletion file is removed when no remaining version references it and it
+//! tag. A data, deletion or index file is removed when no remaining version references it and it
 //! was last modified before the cutoff too: files that a writer is still preparing, or has
 //! just committed in a version this cleanup did not see, are younger than any sensible age.
 //! (An age of zero is only safe with no writer running.) Manifests go before the files they
@@ -27,7 +27,7 @@ const DELETES_AT_ONCE: usize = 16;
 pub struct CleanupStats {
     /// Versions whose manifests were removed.
     pub versions_removed: u64,
-    /// Data and deletion files removed.
+    /// Data, deletion and index files removed.
     pub files_removed: u64,
     /// Bytes of those files.
     pub bytes_removed: u64,
@@ -57,10 +57,12 @@ impl Dataset {
         });
         let referenced: HashSet<String> = kept
             .iter()
-            .flat_map(|m| m.fragments.iter())
-            .flat_map(|f| {
-                std::iter::once(f.data.path.clone())
-                    .chain(f.deletion.iter().map(|d| d.path.clone()))
+            .flat_map(|m| {
+                let fragment_files = m.fragments.iter().flat_map(|f| {
+                    std::iter::once(f.data.path.clone())
+                        .chain(f.deletion.iter().map(|d| d.path.clone()))
+                });
+                fragment_files.chain(m.indices.iter().map(|i| i.path.clone()))
             })
             .collect();
 
@@ -70,7 +72,7 @@ impl Dataset {
             stats.versions_removed += 1;
         }
         let mut unreferenced = Vec::new();
-        for dir in [layout::DATA_DIR, layout::DELETIONS_DIR] {
+        for dir in [layout::DATA_DIR, layout::DELETIONS_DIR, layout::INDICES_DIR] {
             for object in shoal_io::list(&self.root().child(dir)).await? {
                 let path = format!("{dir}/{}", object.path);
                 if !referenced.contains(&path) && object.last_modified < cutoff {

@@ -115,6 +115,10 @@ impl Dataset {
         }
     }
 
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
     pub(crate) fn root(&self) -> &ObjectLocation {
         &self.root
     }

@@ -29,6 +29,15 @@ impl Kind {
 
     /// The body inside an envelope, after checking magic, version and checksum.
     pub(crate) fn unframe<'a>(&self, bytes: &'a [u8]) -> Result<&'a [u8], FormatError> {
+        Ok(self.unframe_versioned(bytes)?.0)
+    }
+
+    /// [`Kind::unframe`], with the minor version the object was written at (bodies of
+    /// older minors lack what later ones added).
+    pub(crate) fn unframe_versioned<'a>(
+        &self,
+        bytes: &'a [u8],
+    ) -> Result<(&'a [u8], u16), FormatError> {
         let name = self.name;
         let corrupt = |m: &str| FormatError::Corrupt(format!("{name}: {m}"));
         let mut r = WireReader::new(bytes);
@@ -59,6 +68,6 @@ impl Kind {
                 computed,
             });
         }
-        Ok(body)
+        Ok((body, minor))
     }
 }

@@ -10,6 +10,7 @@
 //!   _deletions/<fragment>-<uuid>.del
 //!                                deletion vectors, never modified after commit
 //!   _tags/<name>                 a tag: the version number it names, as text
+//!   _indices/<uuid>.ivfpq        vector index files, never modified after commit
 //! ```
 
 use shoal_io::ObjectLocation;
@@ -22,6 +23,8 @@ pub(crate) const VERSIONS_DIR: &str = "_versions";
 pub(crate) const DATA_DIR: &str = "data";
 /// The folder of deletion files.
 pub(crate) const DELETIONS_DIR: &str = "_deletions";
+/// The folder of index files.
+pub(crate) const INDICES_DIR: &str = "_indices";
 /// The folder of tags.
 pub(crate) const TAGS_DIR: &str = "_tags";
 const MANIFEST_SUFFIX: &str = ".manifest";
@@ -49,4 +52,9 @@ pub(crate) fn new_deletion_file(fragment_id: u64) -> String {
 /// The tag named `name`.
 pub(crate) fn tag(root: &ObjectLocation, name: &str) -> ObjectLocation {
     root.child(&format!("{TAGS_DIR}/{name}"))
+}
+
+/// A new, unique IVF-PQ index file path (relative to the root).
+pub(crate) fn new_ivf_pq_file() -> String {
+    format!("{INDICES_DIR}/{}.ivfpq", uuid::Uuid::new_v4())
 }

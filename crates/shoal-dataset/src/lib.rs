@@ -28,11 +28,13 @@ mod file_reader;
 mod file_writer;
 mod fragment;
 mod framing;
+mod index_build;
 mod layout;
 mod manifest;
 mod predicate;
 mod projection;
 mod scan;
+mod search;
 mod session;
 mod tags;
 mod take;
@@ -45,13 +47,20 @@ pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
 pub use error::{Error, Result};
 pub use file_reader::FileReader;
 pub use file_writer::{FileWriter, WrittenFile};
+pub use index_build::{IndexParams, ProgressCallback};
 pub use manifest::{
-    DataFile, DeletionFile, Fragment, Manifest, Operation, MANIFEST_MAJOR, MANIFEST_MINOR,
+    DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
+    MANIFEST_MINOR,
 };
 pub use predicate::{CompareOp, Predicate};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
-    DEFAULT_SCAN_BUDGET_BYTES,
+    DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,
 };
+pub use search::{
+    SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
+    DISTANCE_COLUMN,
+};
+pub use shoal_vector::{Metric, Progress};
 pub use tags::Tag;
 pub use take::{FetchedTake, TakePlan, TakeTask};

@@ -3,7 +3,8 @@
 //! A manifest names the version, when and by what operation it was made, the Arrow schema
 //! (with a stable id per top-level field), and the fragments: each a data file (path relative
 //! to the dataset root, size, rows, so opening a fragment needs no size request) and an
-//! optional deletion file. Manifests are written once, with put-if-not-exists, to
+//! optional deletion file; and the vector indices of the version, each naming the fragments
+//! it covers (encoding 1.1 and later). Manifests are written once, with put-if-not-exists, to
 //! `_versions/<version>.manifest`; that write is the commit.
 //!
 //! The encoding (see `docs/format.md`, "Manifest") is framed like a Shoal file: magic and
@@ -20,7 +21,7 @@ use crate::framing::Kind;
 
 /// The manifest encoding this build writes and the newest it reads.
 pub const MANIFEST_MAJOR: u16 = 1;
-pub const MANIFEST_MINOR: u16 = 0;
+pub const MANIFEST_MINOR: u16 = 1;
 
 const MANIFEST: Kind = Kind {
     magic: *b"SHOALMAN",
@@ -46,6 +47,44 @@ pub struct Manifest {
     pub fragments: Vec<Fragment>,
     /// The id the next new fragment gets; never reused.
     pub next_fragment_id: u64,
+    /// Vector indices, by name; each covers some of the fragments.
+    pub indices: Vec<IndexEntry>,
+}
+
+/// A vector index of a version: one file under `_indices/` and the fragments it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// Unique among the version's indices, e.g. `vector_idx`.
+    pub name: String,
+    /// The id (see [`Manifest::field_ids`]) of the vector column indexed.
+    pub field_id: u32,
+    pub kind: IndexKind,
+    /// Path relative to the dataset root, e.g. `_indices/<uuid>.ivfpq`.
+    pub path: String,
+    /// Size of the index file in bytes.
+    pub size: u64,
+    /// Ids of the fragments whose rows the index holds (as they were when it was built;
+    /// fragments since removed are ignored by searches).
+    pub fragments: Vec<u64>,
+    /// Rows the index holds.
+    pub rows: u64,
+}
+
+/// What kind of index an [`IndexEntry`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    /// Inverted file of partitions with product-quantized residuals; see
+    /// `docs/format.md`, "Vector index".
+    IvfPq,
+}
+
+impl IndexKind {
+    /// The name users give it: `ivf_pq`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            IndexKind::IvfPq => "ivf_pq",
+        }
+    }
 }
 
 /// A piece of the dataset: one data file and what has been deleted from it.
@@ -97,6 +136,8 @@ pub enum Operation {
     Delete { predicate: String, rows: u64 },
     /// `removed` fragments were rewritten into `added` ones, dropping deleted rows.
     Compact { removed: u64, added: u64 },
+    /// Index `name` was built (or extended) over `rows` rows.
+    CreateIndex { name: String, rows: u64 },
 }
 
 impl Operation {
@@ -108,6 +149,7 @@ impl Operation {
             Operation::Overwrite { .. } => "overwrite",
             Operation::Delete { .. } => "delete",
             Operation::Compact { .. } => "compact",
+            Operation::CreateIndex { .. } => "create_index",
         }
     }
 }
@@ -123,6 +165,9 @@ impl std::fmt::Display for Operation {
             }
             Operation::Compact { removed, added } => {
                 write!(f, "compact ({removed} fragments into {added})")
+            }
+            Operation::CreateIndex { name, rows } => {
+                write!(f, "create index {name} ({rows} rows)")
             }
         }
     }
@@ -160,13 +205,28 @@ impl Manifest {
                 None => body.u8(0),
             }
         }
+        body.len(self.indices.len());
+        for index in &self.indices {
+            body.str(&index.name);
+            body.varint(u64::from(index.field_id));
+            body.u8(match index.kind {
+                IndexKind::IvfPq => INDEX_IVF_PQ,
+            });
+            body.str(&index.path);
+            body.varint(index.size);
+            body.varint(index.rows);
+            body.len(index.fragments.len());
+            for id in &index.fragments {
+                body.varint(*id);
+            }
+        }
         MANIFEST.frame(&body.into_inner())
     }
 
     /// Parses a manifest, refusing corrupt bytes and newer encodings.
     pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
         let corrupt = |m: String| FormatError::Corrupt(format!("manifest: {m}"));
-        let body = MANIFEST.unframe(bytes)?;
+        let (body, minor) = MANIFEST.unframe_versioned(bytes)?;
         let mut r = WireReader::new(body);
         let version = r.varint("version")?;
         let timestamp_ms = r.varint("timestamp")?;
@@ -205,6 +265,13 @@ impl Manifest {
             }
             fragments.push(Fragment { id, data, deletion });
         }
+        // Encoding 1.0 ends here; 1.1 adds the indices.
+        let mut indices = Vec::new();
+        if minor >= 1 {
+            for _ in 0..r.count("index count")? {
+                indices.push(decode_index(&mut r, &field_ids)?);
+            }
+        }
         if r.remaining() != 0 {
             return Err(corrupt(format!(
                 "{} unexpected bytes at the end",
@@ -219,8 +286,42 @@ impl Manifest {
             field_ids,
             fragments,
             next_fragment_id,
+            indices,
         })
     }
+}
+
+// Index kinds. Never renumber: they are part of the on-disk format.
+const INDEX_IVF_PQ: u8 = 1;
+
+fn decode_index(r: &mut WireReader, field_ids: &[u32]) -> Result<IndexEntry, FormatError> {
+    let corrupt = |m: String| FormatError::Corrupt(format!("manifest: {m}"));
+    let name = r.str("index name")?.to_string();
+    let field_id = r.varint("index field id")?;
+    let field_id = u32::try_from(field_id)
+        .ok()
+        .filter(|id| field_ids.contains(id))
+        .ok_or_else(|| corrupt(format!("index {name} names unknown field {field_id}")))?;
+    let kind = match r.u8("index kind")? {
+        INDEX_IVF_PQ => IndexKind::IvfPq,
+        other => return Err(corrupt(format!("index {name} has unknown kind {other}"))),
+    };
+    let path = r.str("index path")?.to_string();
+    let size = r.varint("index size")?;
+    let rows = r.varint("index rows")?;
+    let mut fragments = Vec::new();
+    for _ in 0..r.count("index fragment count")? {
+        fragments.push(r.varint("index fragment id")?);
+    }
+    Ok(IndexEntry {
+        name,
+        field_id,
+        kind,
+        path,
+        size,
+        rows,
+        fragments,
+    })
 }
 
 // Operation tags. Never renumber: they are part of the on-disk format.
@@ -229,6 +330,7 @@ const OP_APPEND: u8 = 2;
 const OP_OVERWRITE: u8 = 3;
 const OP_DELETE: u8 = 4;
 const OP_COMPACT: u8 = 5;
+const OP_CREATE_INDEX: u8 = 6;
 
 fn encode_operation(w: &mut WireWriter, op: &Operation) {
     match op {
@@ -254,6 +356,11 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.varint(*removed);
             w.varint(*added);
         }
+        Operation::CreateIndex { name, rows } => {
+            w.u8(OP_CREATE_INDEX);
+            w.str(name);
+            w.varint(*rows);
+        }
     }
 }
 
@@ -275,6 +382,10 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
         OP_COMPACT => Operation::Compact {
             removed: r.varint("removed")?,
             added: r.varint("added")?,
+        },
+        OP_CREATE_INDEX => Operation::CreateIndex {
+            name: r.str("index name")?.to_string(),
+            rows: r.varint("rows")?,
         },
         other => {
             return Err(FormatError::Corrupt(format!(
@@ -326,6 +437,15 @@ mod tests {
                 },
             ],
             next_fragment_id: 5,
+            indices: vec![IndexEntry {
+                name: "vector_idx".into(),
+                field_id: 1,
+                kind: IndexKind::IvfPq,
+                path: "_indices/x.ivfpq".into(),
+                size: 4096,
+                fragments: vec![0, 4],
+                rows: 15,
+            }],
         }
     }
 
@@ -335,6 +455,22 @@ mod tests {
         let decoded = Manifest::decode(&m.encode()).unwrap();
         assert_eq!(decoded, m);
         assert_eq!(decoded.num_rows(), 14);
+    }
+
+    #[test]
+    fn encoding_1_0_without_indices_still_reads() {
+        let mut m = sample();
+        m.indices.clear();
+        let mut bytes = m.encode();
+        // A 1.0 manifest is the 1.1 body without the (here empty) index list.
+        let body_end = bytes.len() - 4;
+        assert_eq!(bytes[body_end - 1], 0, "the empty index count");
+        bytes.remove(body_end - 1);
+        let body_end = bytes.len() - 4;
+        let crc = crc32c::crc32c(&bytes[12..body_end]);
+        bytes[body_end..].copy_from_slice(&crc.to_le_bytes());
+        bytes[10..12].copy_from_slice(&0u16.to_le_bytes());
+        assert_eq!(Manifest::decode(&bytes).unwrap(), m);
     }
 
     #[test]
@@ -355,6 +491,6 @@ mod tests {
         let mut bytes = sample().encode();
         bytes[10..12].copy_from_slice(&(MANIFEST_MINOR + 1).to_le_bytes());
         let err = Manifest::decode(&bytes).unwrap_err().to_string();
-        assert!(err.contains("1.1") && err.contains("up to 1.0"), "{err}");
+        assert!(err.contains("1.2") && err.contains("up to 1.1"), "{err}");
     }
 }

@@ -1,5 +1,7 @@
-//! The session: what a dataset handle (and every version opened from it) shares, today the
-//! cache of opened fragments, so that a second scan of a version does no metadata I/O.
+//! The session: what a dataset handle (and every version opened from it) shares: the cache
+//! of opened fragments, so that a second scan of a version does no metadata I/O, and the
+//! vector indices loaded so far (a few, each loaded once: searches after the first do no
+//! index I/O).
 //!
 //! The cache is bounded in bytes (the footers and small whole files it keeps, and the
 //! deletion vectors) and evicts the least recently used fragments first. A fragment is
@@ -11,6 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::fragment::OpenFragment;
 use crate::manifest::Fragment;
+use crate::search::IvfPqIndex;
+
+/// Vector indices a session keeps loaded; more are loaded as needed, evicting the oldest.
+const LOADED_INDICES: usize = 4;
 
 /// Default bytes of fragment metadata a session keeps: the footers of thousands of
 /// fragments (a 1M-row file's footer is about 25 KiB) with room for small whole files.
@@ -21,6 +27,8 @@ pub const DEFAULT_METADATA_CACHE_BYTES: u64 = 128 << 20;
 pub(crate) struct Session {
     capacity: u64,
     cache: Mutex<Cache>,
+    /// Loaded indices by file path (immutable, so never stale), oldest first.
+    indices: Mutex<Vec<(String, Arc<IvfPqIndex>)>>,
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +50,27 @@ impl Session {
         Arc::new(Self {
             capacity,
             cache: Mutex::new(Cache::default()),
+            indices: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The loaded index stored at `path`, if this session has it.
+    pub(crate) fn index(&self, path: &str) -> Option<Arc<IvfPqIndex>> {
+        let indices = self.indices.lock().unwrap_or_else(|p| p.into_inner());
+        indices
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, i)| i.clone())
+    }
+
+    /// Keeps a loaded index, dropping the oldest beyond [`LOADED_INDICES`].
+    pub(crate) fn insert_index(&self, path: &str, index: Arc<IvfPqIndex>) {
+        let mut indices = self.indices.lock().unwrap_or_else(|p| p.into_inner());
+        indices.retain(|(p, _)| p != path);
+        indices.push((path.to_string(), index));
+        if indices.len() > LOADED_INDICES {
+            indices.remove(0);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Cache> {

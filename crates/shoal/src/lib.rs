@@ -14,15 +14,19 @@
 //! - [`Dataset::scan`] builds a [`Scanner`]; its phases ([`ScanPlan`], [`ReadTask`],
 //!   [`FetchedTask`]) can be driven one by one, or composed by [`ScanStream`] under a byte
 //!   budget, with [`ScanStats`] per phase.
+//! - [`Dataset::search`] finds the rows nearest query vectors ([`VectorSearch`]), flat or
+//!   through an IVF-PQ index built by [`Dataset::create_index`] ([`IndexParams`]).
 //! - Every URI goes through [`resolve`] (or [`resolve_with`] and [`StorageOptions`]): a
 //!   path, `file://`, `memory://` or `s3://bucket/prefix`.
 
 pub use shoal_dataset::{
     row_address, CleanupStats, CompactOptions, CompareOp, DataFile, Dataset, DatasetWriter,
-    DeletionFile, Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, Manifest,
-    Operation, PhaseStats, Predicate, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream,
-    Scanner, Tag, TakePlan, TakeTask, WriteMode, WriteParams, WrittenFile,
-    DEFAULT_SCAN_BUDGET_BYTES,
+    DeletionFile, Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, IndexEntry,
+    IndexKind, IndexParams, Manifest, Metric, Operation, PhaseStats, Predicate, Progress,
+    ProgressCallback, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
+    SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode, WriteParams,
+    WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
+    DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
 pub use shoal_format::{
     bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,

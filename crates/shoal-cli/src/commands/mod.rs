@@ -6,10 +6,12 @@ mod delete;
 mod export;
 mod head;
 mod import;
+mod index;
 mod info;
 mod inspect;
 mod sample;
 mod scan;
+mod search;
 mod stats;
 mod tag;
 mod take;
@@ -21,7 +23,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use anyhow::Result;
 use shoal::{Dataset, ObjectLocation, SimConfig, Simulation, StorageOptions};
 
-use crate::args::{Cli, Command, SimArgs, VersionArgs};
+use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
 use crate::runtime::block_on;
 
 /// The storage options every command resolves URIs with (a simulation, when asked).
@@ -42,6 +44,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Tag(command) => tag::run(&command),
         Command::Scan(args) => scan::run(&args),
         Command::Take(args) => take::run(&args),
+        Command::Index(command) => index::run(&command),
+        Command::Search(args) => search::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Sample(args) => sample::run(&args),
     }
@@ -89,6 +93,15 @@ fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
             (None, None) => Dataset::open_at(root).await,
         }
     })?)
+}
+
+/// The library's metric for the command line's.
+fn metric(arg: MetricArg) -> shoal::Metric {
+    match arg {
+        MetricArg::L2 => shoal::Metric::L2,
+        MetricArg::Cosine => shoal::Metric::Cosine,
+        MetricArg::Dot => shoal::Metric::Dot,
+    }
 }
 
 /// A commit time (milliseconds since the epoch) as an RFC 3339 UTC timestamp.

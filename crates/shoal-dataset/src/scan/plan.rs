@@ -29,6 +29,9 @@ const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 /// with no task spawned.
 const SMALL_SCAN_BYTES: u64 = 1 << 20;
 
+/// The name of the row-address column a scan adds on request.
+pub const ROW_ADDRESS_COLUMN: &str = "_rowaddr";
+
 /// A scan of one dataset version, being described.
 #[derive(Debug, Clone)]
 pub struct Scanner {
@@ -43,6 +46,7 @@ pub struct Scanner {
     budget_bytes: u64,
     fragment_readahead: usize,
     readahead: usize,
+    row_addresses: bool,
 }
 
 /// A scan with its fragments open and its tasks planned.
@@ -71,6 +75,7 @@ impl Dataset {
             budget_bytes: DEFAULT_SCAN_BUDGET_BYTES,
             fragment_readahead: DEFAULT_FRAGMENT_READAHEAD,
             readahead: DEFAULT_READAHEAD,
+            row_addresses: false,
         }
     }
 }
@@ -129,6 +134,13 @@ impl Scanner {
     /// Fragments opened at once in phase 1. At least 1.
     pub fn fragment_readahead(mut self, fragments: usize) -> Self {
         self.fragment_readahead = fragments.max(1);
+        self
+    }
+
+    /// Adds a last column, [`ROW_ADDRESS_COLUMN`] (uint64), holding each row's address (see
+    /// [`crate::row_address`]).
+    pub fn with_row_addresses(mut self, yes: bool) -> Self {
+        self.row_addresses = yes;
         self
     }
 
@@ -249,6 +261,7 @@ impl Scanner {
                         plan,
                         skip as usize,
                         (keep_end - skip) as usize,
+                        self.row_addresses,
                         budget.clone(),
                         collector.clone(),
                     ));

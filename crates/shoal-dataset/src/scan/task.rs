@@ -5,12 +5,15 @@ use std::ops::{Deref, Range};
 use std::sync::Arc;
 use std::time::Instant;
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
 use shoal_format::{Fetched, ReadPlan};
 use shoal_io::{ByteBudget, Reservation};
 
+use crate::dataset::row_address;
 use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
+use crate::scan::plan::ROW_ADDRESS_COLUMN;
 use crate::scan::stats::Collector;
 
 /// Rows `rows` (positions in the data file) of one fragment: what to read, planned.
@@ -25,6 +28,8 @@ pub struct ReadTask {
     /// limit of the scan).
     skip: usize,
     keep: usize,
+    /// Whether to add the row-address column.
+    row_addresses: bool,
     estimate: u64,
     budget: Arc<ByteBudget>,
     collector: Arc<Collector>,
@@ -55,10 +60,16 @@ impl ReadTask {
         plan: ReadPlan,
         skip: usize,
         keep: usize,
+        row_addresses: bool,
         budget: Arc<ByteBudget>,
         collector: Arc<Collector>,
     ) -> Self {
-        let estimate = plan.decoded_bytes_estimate();
+        let estimate = plan.decoded_bytes_estimate()
+            + if row_addresses {
+                8 * (rows.end - rows.start)
+            } else {
+                0
+            };
         Self {
             index,
             fragment,
@@ -66,6 +77,7 @@ impl ReadTask {
             plan,
             skip,
             keep,
+            row_addresses,
             estimate,
             budget,
             collector,
@@ -143,6 +155,11 @@ impl FetchedTask {
         let uri = task.fragment.reader.uri();
         let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
         drop(fetched);
+        let batch = if task.row_addresses {
+            with_row_addresses(batch, task.fragment_id(), task.rows.clone())?
+        } else {
+            batch
+        };
         let batch = task.fragment.drop_deleted(task.rows.start, batch)?;
         let batch = if task.skip == 0 && task.keep == batch.num_rows() {
             batch
@@ -158,6 +175,28 @@ impl FetchedTask {
     pub fn fetched_bytes(&self) -> u64 {
         self.fetched.total_bytes()
     }
+}
+
+/// `batch` (rows `rows` of fragment `fragment_id`) with the row-address column added last.
+fn with_row_addresses(
+    batch: RecordBatch,
+    fragment_id: u64,
+    rows: Range<u64>,
+) -> Result<RecordBatch> {
+    let mut fields = batch.schema().fields().to_vec();
+    fields.push(Arc::new(Field::new(
+        ROW_ADDRESS_COLUMN,
+        DataType::UInt64,
+        false,
+    )));
+    let mut columns = batch.columns().to_vec();
+    columns.push(Arc::new(UInt64Array::from_iter_values(
+        rows.map(|row| row_address(fragment_id, row)),
+    )));
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 impl ScanBatch {

@@ -1,0 +1,174 @@
+//! `shoal index create|optimize|list`: vector indices of a dataset.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use comfy_table::{presets, Table};
+use indicatif::ProgressBar;
+use serde_json::json;
+use shoal::{Dataset, IndexParams, Progress, ProgressCallback};
+
+use crate::args::{IndexCommand, IndexTypeArg, VersionArgs};
+use crate::commands::{metric, open_dataset};
+use crate::progress::counting_bar;
+use crate::runtime::block_on;
+
+pub fn run(command: &IndexCommand) -> Result<()> {
+    match command {
+        IndexCommand::Create {
+            dataset,
+            column,
+            kind: IndexTypeArg::IvfPq,
+            name,
+            partitions,
+            sub_vectors,
+            metric: m,
+        } => {
+            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let params = IndexParams {
+                name: name.clone(),
+                partitions: *partitions,
+                sub_vectors: *sub_vectors,
+                ..IndexParams::new(metric(*m))
+            };
+            let (callback, bars) = progress_bars();
+            let after = block_on(dataset.create_index(column, &params, Some(callback)));
+            bars.finish();
+            report(&after?)
+        }
+        IndexCommand::Optimize { dataset, name } => {
+            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let (callback, bars) = progress_bars();
+            let after = block_on(dataset.optimize_index(name, Some(callback)));
+            bars.finish();
+            let after = after?;
+            if after.version() == dataset.version() {
+                eprintln!("index '{name}' already covers every fragment");
+                return Ok(());
+            }
+            report(&after)
+        }
+        IndexCommand::List {
+            dataset,
+            version,
+            json,
+        } => {
+            let dataset = open_dataset(dataset, version)?;
+            list(&dataset, *json)
+        }
+    }
+}
+
+/// Says what the committed version holds.
+fn report(after: &Dataset) -> Result<()> {
+    if let Some(entry) = after.manifest().indices.last() {
+        eprintln!(
+            "version {}: index '{}' ({}) over {} rows of {} fragments, {} bytes",
+            after.version(),
+            entry.name,
+            entry.kind.name(),
+            entry.rows,
+            entry.fragments.len(),
+            entry.size
+        );
+    }
+    Ok(())
+}
+
+fn list(dataset: &Dataset, json_out: bool) -> Result<()> {
+    let schema = dataset.schema();
+    let m = dataset.manifest();
+    let column_of = |field_id: u32| {
+        m.field_ids
+            .iter()
+            .position(|id| *id == field_id)
+            .map_or("?".to_string(), |i| schema.field(i).name().clone())
+    };
+    let present: Vec<u64> = m.fragments.iter().map(|f| f.id).collect();
+    let rows: Vec<_> = m
+        .indices
+        .iter()
+        .map(|i| {
+            let unindexed = present.iter().filter(|f| !i.fragments.contains(f)).count();
+            json!({
+                "name": i.name,
+                "column": column_of(i.field_id),
+                "type": i.kind.name(),
+                "rows": i.rows,
+                "fragments": i.fragments.len(),
+                "unindexed_fragments": unindexed,
+                "bytes": i.size,
+                "path": i.path,
+            })
+        })
+        .collect();
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no indices");
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_BORDERS_ONLY);
+    table.set_header(vec![
+        "name",
+        "column",
+        "type",
+        "rows",
+        "fragments",
+        "unindexed fragments",
+        "bytes",
+    ]);
+    for r in &rows {
+        table.add_row(
+            [
+                "name",
+                "column",
+                "type",
+                "rows",
+                "fragments",
+                "unindexed_fragments",
+                "bytes",
+            ]
+            .map(|k| r[k].to_string().trim_matches('"').to_string()),
+        );
+    }
+    println!("{table}");
+    Ok(())
+}
+
+/// One progress bar per stage of the build, shown on a terminal.
+struct Bars(Mutex<Option<(&'static str, ProgressBar)>>);
+
+impl Bars {
+    fn update(&self, p: Progress) {
+        let mut current = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_none_or(|(stage, _)| *stage != p.stage) {
+            if let Some((_, bar)) = current.take() {
+                bar.finish();
+            }
+            let unit = match p.stage {
+                "sampling" | "encoding" | "assigning" => "rows",
+                _ => "iterations",
+            };
+            *current = Some((p.stage, counting_bar(Some(p.total), p.stage, unit)));
+        }
+        if let Some((_, bar)) = current.as_ref() {
+            bar.set_position(p.done);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some((_, bar)) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish();
+        }
+    }
+}
+
+fn progress_bars() -> (ProgressCallback, Arc<Bars>) {
+    let bars = Arc::new(Bars(Mutex::new(None)));
+    let for_callback = bars.clone();
+    (Arc::new(move |p| for_callback.update(p)), bars)
+}

@@ -1,0 +1,22 @@
+//! Vector search: the k nearest rows of a `fixed_size_list<float32>` column to one or more
+//! query vectors, by L2, cosine or dot distance ([`shoal_vector::Metric`]).
+//!
+//! Without an index the search is flat and exact (`flat`): the scan pipeline reads only the
+//! vector column, batches are scored on the CPU pool as they arrive, per-batch top-k lists
+//! are merged, and only the winners' other columns are fetched, by take. With an IVF-PQ
+//! index on the column (`ivf`, `index_file`; built by `Dataset::create_index`), the
+//! fragments it covers are searched through it and the rest (appended since) flat, and the
+//! two merged, so no row is missed; deleted rows never appear.
+
+mod flat;
+mod index_file;
+mod ivf;
+mod query;
+mod vector_search;
+
+pub(crate) use index_file::IvfPqIndex;
+pub(crate) use query::{vectors_of, VectorColumn};
+pub use vector_search::{
+    SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
+    DISTANCE_COLUMN,
+};

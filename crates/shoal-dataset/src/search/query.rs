@@ -1,0 +1,84 @@
+//! What a vector search is asked: the vector column (checked to be one) and the query
+//! vectors (checked against it).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float32Type;
+use arrow_array::{Array, FixedSizeListArray, RecordBatch};
+use arrow_schema::DataType;
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+
+/// A vector column of the dataset: `fixed_size_list<float32>[dim]`.
+#[derive(Debug, Clone)]
+pub(crate) struct VectorColumn {
+    pub name: String,
+    /// Index in the dataset's schema.
+    pub index: usize,
+    pub field_id: u32,
+    pub dim: usize,
+}
+
+impl VectorColumn {
+    /// Column `name` of `dataset`, or an error saying why it cannot be searched.
+    pub(crate) fn find(dataset: &Dataset, name: &str) -> Result<Self> {
+        let index = dataset.projection(Some(&[name]))?[0];
+        let schema = dataset.schema();
+        let field = schema.field(index);
+        let not_vector = |what: String| {
+            Error::InvalidArgument(format!(
+                "column '{name}' is not a vector column: it is {what}; vector search needs \
+                 fixed_size_list<float32>"
+            ))
+        };
+        match field.data_type() {
+            DataType::FixedSizeList(item, dim) if *item.data_type() == DataType::Float32 => {
+                Ok(Self {
+                    name: name.to_string(),
+                    index,
+                    field_id: dataset.manifest().field_ids[index],
+                    dim: *dim as usize,
+                })
+            }
+            DataType::FixedSizeList(item, _) => {
+                Err(not_vector(format!("fixed_size_list<{}>", item.data_type())))
+            }
+            other => Err(not_vector(other.to_string())),
+        }
+    }
+
+    /// Checks query vectors (row-major, `dim` values each) and returns how many there are.
+    pub(crate) fn check_queries(&self, queries: &[f32]) -> Result<usize> {
+        let dim = self.dim;
+        if queries.is_empty() || queries.len() % dim != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "query vectors must have {dim} values each (column '{}' is \
+                 fixed_size_list<float32>[{dim}]); got {} values",
+                self.name,
+                queries.len()
+            )));
+        }
+        if let Some(at) = queries.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "query {} has a non-finite value ({}) at position {}",
+                at / dim,
+                queries[at],
+                at % dim
+            )));
+        }
+        Ok(queries.len() / dim)
+    }
+}
+
+/// The vectors of column `column` of `batch`, row-major, and which rows are null.
+pub(crate) fn vectors_of(batch: &RecordBatch, column: usize) -> (&[f32], Option<Vec<bool>>) {
+    let list: &FixedSizeListArray = batch.column(column).as_fixed_size_list();
+    let dim = list.value_length() as usize;
+    // Slicing a fixed-size list slices its values, so they start at the first vector.
+    let vectors = &list.values().as_primitive::<Float32Type>().values()[..list.len() * dim];
+    let nulls = list
+        .nulls()
+        .filter(|n| n.null_count() > 0)
+        .map(|n| (0..list.len()).map(|i| n.is_null(i)).collect());
+    (vectors, nulls)
+}

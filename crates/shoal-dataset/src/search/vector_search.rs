@@ -1,0 +1,280 @@
+//! [`VectorSearch`]: the k nearest rows to query vectors, flat or through an index, as
+//! record batches with their distances.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_array::{ArrayRef, Float32Array, RecordBatch, UInt32Array, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use shoal_vector::{Metric, TopK};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use crate::manifest::{IndexEntry, IndexKind};
+use crate::scan::{ScanStats, ROW_ADDRESS_COLUMN};
+use crate::search::flat::{flat_search, Queries};
+use crate::search::index_file::IvfPqIndex;
+use crate::search::ivf::{candidates, refine, LiveRows, Probe};
+use crate::search::query::VectorColumn;
+
+/// The column of distances a search adds.
+pub const DISTANCE_COLUMN: &str = "_distance";
+/// Default partitions probed per query by an indexed search.
+pub const DEFAULT_NPROBES: usize = 20;
+/// Default refine factor of an indexed search: `k * 10` candidates are re-ranked exactly.
+pub const DEFAULT_REFINE_FACTOR: usize = 10;
+
+/// A vector search of one dataset version, being described.
+#[derive(Debug, Clone)]
+pub struct VectorSearch {
+    dataset: Dataset,
+    column: String,
+    queries: Vec<f32>,
+    k: usize,
+    metric: Option<Metric>,
+    nprobes: usize,
+    refine: Option<usize>,
+    columns: Option<Vec<String>>,
+    row_addresses: bool,
+    use_index: bool,
+}
+
+/// The answer of a search: one batch per query, nearest first.
+#[derive(Debug)]
+pub struct SearchResults {
+    pub batches: Vec<RecordBatch>,
+    pub stats: SearchStats,
+}
+
+/// What a search did and spent.
+#[derive(Debug, Clone, Default)]
+pub struct SearchStats {
+    pub wall: Duration,
+    /// The index used, if any.
+    pub index: Option<String>,
+    pub metric: Option<Metric>,
+    /// Partitions probed and PQ codes scored (summed over queries).
+    pub partitions_probed: u64,
+    pub codes_scored: u64,
+    /// Rows whose vectors were read again for exact re-ranking.
+    pub refined_rows: u64,
+    /// Fragments searched flat (none indexed, or added since the index was built).
+    pub flat_fragments: u64,
+    /// The flat pass's read pipeline.
+    pub flat: ScanStats,
+    /// Time spent fetching the result columns of the winners.
+    pub materialize: Duration,
+}
+
+impl Dataset {
+    /// A search of column `column` for the rows nearest `queries` (one or more vectors,
+    /// row-major). Defaults: k 10, the index's metric (L2 without one), every column.
+    pub fn search(&self, column: &str, queries: &[f32]) -> VectorSearch {
+        VectorSearch {
+            dataset: self.clone(),
+            column: column.to_string(),
+            queries: queries.to_vec(),
+            k: 10,
+            metric: None,
+            nprobes: DEFAULT_NPROBES,
+            refine: Some(DEFAULT_REFINE_FACTOR),
+            columns: None,
+            row_addresses: false,
+            use_index: true,
+        }
+    }
+}
+
+impl VectorSearch {
+    /// Rows returned per query.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
+    }
+
+    /// The distance; an index built for another metric is not used.
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = Some(metric);
+        self
+    }
+
+    /// Index partitions probed per query.
+    pub fn nprobes(mut self, nprobes: usize) -> Self {
+        self.nprobes = nprobes.max(1);
+        self
+    }
+
+    /// Re-rank `k * factor` index candidates with exact distances; `None` returns the
+    /// index's approximate distances.
+    pub fn refine_factor(mut self, factor: Option<usize>) -> Self {
+        self.refine = factor.map(|f| f.max(1));
+        self
+    }
+
+    /// The columns returned (besides `_distance`), by name.
+    pub fn columns<S: AsRef<str>>(mut self, names: &[S]) -> Self {
+        self.columns = Some(names.iter().map(|n| n.as_ref().to_string()).collect());
+        self
+    }
+
+    /// Adds the `_rowaddr` column.
+    pub fn with_row_addresses(mut self, yes: bool) -> Self {
+        self.row_addresses = yes;
+        self
+    }
+
+    /// Whether an index may be used (else the search is flat, exact).
+    pub fn use_index(mut self, yes: bool) -> Self {
+        self.use_index = yes;
+        self
+    }
+
+    /// Runs the search.
+    pub async fn execute(self) -> Result<SearchResults> {
+        let started = Instant::now();
+        let ds = &self.dataset;
+        let column = VectorColumn::find(ds, &self.column)?;
+        column.check_queries(&self.queries)?;
+        if self.k == 0 {
+            return Err(Error::InvalidArgument("k must be at least 1".into()));
+        }
+        let projection = ds.projection(self.columns.as_deref())?;
+        let entry = self
+            .use_index
+            .then(|| index_of(ds, &column))
+            .flatten()
+            .cloned();
+        let index = match &entry {
+            Some(entry) => Some(IvfPqIndex::load(ds, entry).await?),
+            None => None,
+        };
+        let index = index.filter(|i| self.metric.is_none_or(|m| m == i.model.metric));
+        let metric = match &index {
+            Some(index) => index.model.metric,
+            None => self.metric.unwrap_or(Metric::L2),
+        };
+        let queries = Arc::new(Queries {
+            vectors: self.queries.clone(),
+            dim: column.dim,
+        });
+        let mut stats = SearchStats {
+            metric: Some(metric),
+            ..SearchStats::default()
+        };
+        let covered: &[u64] = match (&index, &entry) {
+            (Some(_), Some(entry)) => &entry.fragments,
+            _ => &[],
+        };
+        let flat_ids: Vec<u64> = ds
+            .fragments()
+            .iter()
+            .map(|f| f.id)
+            .filter(|id| !covered.contains(id))
+            .collect();
+        stats.flat_fragments = flat_ids.len() as u64;
+
+        let indexed = async {
+            let (Some(index), Some(entry)) = (index.clone(), &entry) else {
+                return Ok::<_, Error>(None);
+            };
+            let live = LiveRows::of(ds, &entry.fragments).await?;
+            let probe = Probe {
+                k: self.k,
+                nprobes: self.nprobes,
+                refine: self.refine,
+            };
+            let q = queries.clone();
+            let (found, work) =
+                shoal_runtime::spawn_cpu(move || candidates(&index, &live, &q, probe)).await?;
+            let (found, refined) = match self.refine {
+                Some(_) => refine(ds, &column, queries.clone(), found, self.k, metric).await?,
+                None => (found, 0),
+            };
+            Ok(Some((found, work, refined, entry.name.clone())))
+        };
+        let flat = flat_search(ds, &column, flat_ids, queries.clone(), self.k, metric);
+        let (indexed, (mut tops, flat_stats)) = futures::try_join!(indexed, flat)?;
+        stats.flat = flat_stats;
+        if let Some((found, work, refined, name)) = indexed {
+            for (top, more) in tops.iter_mut().zip(found) {
+                top.merge(more);
+            }
+            stats.index = Some(name);
+            stats.partitions_probed = work.partitions;
+            stats.codes_scored = work.codes;
+            stats.refined_rows = refined;
+        }
+
+        let materializing = Instant::now();
+        let batches = materialize(ds, &projection, tops, self.row_addresses).await?;
+        stats.materialize = materializing.elapsed();
+        stats.wall = started.elapsed();
+        Ok(SearchResults { batches, stats })
+    }
+}
+
+/// The IVF-PQ index of `column`, if the version has one.
+fn index_of<'a>(ds: &'a Dataset, column: &VectorColumn) -> Option<&'a IndexEntry> {
+    ds.manifest()
+        .indices
+        .iter()
+        .find(|i| i.field_id == column.field_id && i.kind == IndexKind::IvfPq)
+}
+
+/// One batch per query: the winners' projected columns (read with one take for all
+/// queries), `_distance`, and `_rowaddr` on request. Rows with no comparable distance (a
+/// null or NaN vector) are left out.
+async fn materialize(
+    ds: &Dataset,
+    projection: &[usize],
+    tops: Vec<TopK>,
+    row_addresses: bool,
+) -> Result<Vec<RecordBatch>> {
+    let winners: Vec<Vec<(f32, u64)>> = tops
+        .into_iter()
+        .map(|t| {
+            let mut v = t.into_sorted_vec();
+            v.retain(|(d, _)| !d.is_nan());
+            v
+        })
+        .collect();
+    let mut all: Vec<u64> = winners.iter().flatten().map(|(_, a)| *a).collect();
+    all.sort_unstable();
+    all.dedup();
+    let taken = ds.take_addresses(projection, &all).await?;
+    let mut fields = taken.schema().fields().to_vec();
+    fields.push(Arc::new(Field::new(
+        DISTANCE_COLUMN,
+        DataType::Float32,
+        false,
+    )));
+    if row_addresses {
+        fields.push(Arc::new(Field::new(
+            ROW_ADDRESS_COLUMN,
+            DataType::UInt64,
+            false,
+        )));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    winners
+        .into_iter()
+        .map(|found| {
+            let rows: UInt32Array = found
+                .iter()
+                .map(|(_, a)| all.binary_search(a).expect("taken above") as u32)
+                .collect();
+            let mut columns: Vec<ArrayRef> = arrow_select::take::take_record_batch(&taken, &rows)?
+                .columns()
+                .to_vec();
+            columns.push(Arc::new(Float32Array::from_iter_values(
+                found.iter().map(|(d, _)| *d),
+            )));
+            if row_addresses {
+                columns.push(Arc::new(UInt64Array::from_iter_values(
+                    found.iter().map(|(_, a)| *a),
+                )));
+            }
+            Ok(RecordBatch::try_new(schema.clone(), columns)?)
+        })
+        .collect()
+}

@@ -1,0 +1,367 @@
+//! Vector search: flat results equal a brute-force reference exactly; several queries at
+//! once equal one at a time; an indexed search sees rows appended after the index was built
+//! and never deleted ones, finds what exact search finds on clustered data, and survives
+//! optimize; bad queries and columns are clear errors.
+
+mod support;
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Int64Type, UInt64Type};
+use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use shoal_dataset::{
+    Dataset, DatasetWriter, Error, IndexParams, Metric, WriteMode, WriteParams, DISTANCE_COLUMN,
+};
+use support::uris;
+
+const DIM: usize = 16;
+
+fn schema() -> SchemaRef {
+    let item = Arc::new(Field::new("item", DataType::Float32, true));
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new("vector", DataType::FixedSizeList(item, DIM as i32), true),
+    ]))
+}
+
+/// Rows `start..start + vectors.len() / DIM` with these vectors.
+fn batch(start: i64, vectors: &[f32]) -> RecordBatch {
+    let rows = (vectors.len() / DIM) as i64;
+    let item = Arc::new(Field::new("item", DataType::Float32, true));
+    let list = FixedSizeListArray::try_new(
+        item,
+        DIM as i32,
+        Arc::new(Float32Array::from(vectors.to_vec())),
+        None,
+    )
+    .unwrap();
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(start..start + rows));
+    RecordBatch::try_new(schema(), vec![ids, Arc::new(list)]).unwrap()
+}
+
+/// `rows` vectors around `centers` random centers (or uniform noise when 0).
+fn vectors(rng: &mut StdRng, rows: usize, centers: usize) -> Vec<f32> {
+    let middles: Vec<f32> = (0..centers.max(1) * DIM)
+        .map(|_| rng.gen_range(-10.0..10.0))
+        .collect();
+    (0..rows)
+        .flat_map(|_| {
+            let c = rng.gen_range(0..centers.max(1));
+            let spread = if centers == 0 { 10.0 } else { 1.0 };
+            (0..DIM)
+                .map(|d| {
+                    middles[c * DIM + d] * (centers > 0) as u8 as f32
+                        + rng.gen_range(-spread..spread)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+async fn create(uri: &str, data: &[f32], rows_per_file: u64) -> Dataset {
+    let params = WriteParams {
+        max_rows_per_file: rows_per_file,
+        ..WriteParams::default()
+    };
+    let mut w = DatasetWriter::new(uri, schema(), WriteMode::Create, params)
+        .await
+        .unwrap();
+    w.write(&batch(0, data)).await.unwrap();
+    w.commit().await.unwrap()
+}
+
+async fn append(ds: &Dataset, start: i64, data: &[f32]) -> Dataset {
+    let mut w = DatasetWriter::new(
+        ds.uri(),
+        schema(),
+        WriteMode::Append,
+        WriteParams::default(),
+    )
+    .await
+    .unwrap();
+    w.write(&batch(start, data)).await.unwrap();
+    w.commit().await.unwrap()
+}
+
+/// Ids and distances of the k nearest by an f64 brute force over (id, vector) pairs.
+fn reference(rows: &[(i64, &[f32])], query: &[f32], k: usize, metric: Metric) -> Vec<(i64, f64)> {
+    let mut all: Vec<(i64, f64)> = rows
+        .iter()
+        .map(|(id, v)| {
+            let dot: f64 = v
+                .iter()
+                .zip(query)
+                .map(|(a, b)| *a as f64 * *b as f64)
+                .sum();
+            let d = match metric {
+                Metric::L2 => v
+                    .iter()
+                    .zip(query)
+                    .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                    .sum(),
+                Metric::Dot => -dot,
+                Metric::Cosine => {
+                    let n = |x: &[f32]| x.iter().map(|a| (*a as f64).powi(2)).sum::<f64>().sqrt();
+                    1.0 - dot / (n(v) * n(query))
+                }
+            };
+            (*id, d)
+        })
+        .collect();
+    all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    all.truncate(k);
+    all
+}
+
+fn found(batch: &RecordBatch) -> Vec<(i64, f32)> {
+    let ids = batch
+        .column_by_name("id")
+        .unwrap()
+        .as_primitive::<Int64Type>();
+    let d = batch
+        .column_by_name(DISTANCE_COLUMN)
+        .unwrap()
+        .as_primitive::<Float32Type>();
+    ids.values()
+        .iter()
+        .copied()
+        .zip(d.values().iter().copied())
+        .collect()
+}
+
+fn ids_of(batch: &RecordBatch) -> Vec<i64> {
+    found(batch).into_iter().map(|(id, _)| id).collect()
+}
+
+#[tokio::test]
+async fn flat_search_equals_brute_force_for_every_metric() {
+    let (_dir, uris) = uris("search-flat");
+    let mut rng = StdRng::seed_from_u64(7);
+    let data = vectors(&mut rng, 3000, 0);
+    let queries = vectors(&mut rng, 5, 0);
+    for uri in &uris {
+        // 3000 rows in 12 fragments, then 100 deleted.
+        let ds = create(uri, &data, 250)
+            .await
+            .delete("id < 100")
+            .await
+            .unwrap();
+        let live: Vec<(i64, &[f32])> = data
+            .chunks(DIM)
+            .enumerate()
+            .skip(100)
+            .map(|(i, v)| (i as i64, v))
+            .collect();
+        for metric in [Metric::L2, Metric::Cosine, Metric::Dot] {
+            let all = ds
+                .search("vector", &queries)
+                .k(10)
+                .metric(metric)
+                .execute()
+                .await
+                .unwrap();
+            assert_eq!(all.batches.len(), 5);
+            assert_eq!(all.stats.index, None);
+            for (q, query) in queries.chunks(DIM).enumerate() {
+                let want = reference(&live, query, 10, metric);
+                let got = found(&all.batches[q]);
+                assert_eq!(
+                    got.iter().map(|g| g.0).collect::<Vec<_>>(),
+                    want.iter().map(|w| w.0).collect::<Vec<_>>(),
+                    "{metric} query {q}"
+                );
+                for ((_, g), (_, w)) in got.iter().zip(&want) {
+                    assert!(
+                        (*g as f64 - w).abs() <= 1e-3 * w.abs().max(1.0),
+                        "{metric}: {g} vs {w}"
+                    );
+                }
+                // One query alone gives the same answer as in the group.
+                let alone = ds
+                    .search("vector", query)
+                    .metric(metric)
+                    .execute()
+                    .await
+                    .unwrap();
+                assert_eq!(alone.batches[0], all.batches[q]);
+            }
+        }
+        // Projection, row addresses, and the winners' other columns fetched by take.
+        let one = ds
+            .search("vector", &queries[..DIM])
+            .k(3)
+            .columns(&["id"])
+            .with_row_addresses(true)
+            .execute()
+            .await
+            .unwrap();
+        let b = &one.batches[0];
+        assert_eq!(
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>(),
+            ["id", "_distance", "_rowaddr"]
+        );
+        let taken = ds
+            .take_addresses(&[0], b.column(2).as_primitive::<UInt64Type>().values())
+            .await
+            .unwrap();
+        assert_eq!(taken.column(0), b.column(0));
+    }
+}
+
+#[tokio::test]
+async fn bad_queries_and_columns_are_clear_errors() {
+    let (_dir, uris) = uris("search-errors");
+    let mut rng = StdRng::seed_from_u64(1);
+    let ds = create(&uris[0], &vectors(&mut rng, 100, 0), 1000).await;
+    let q = vec![0.5f32; DIM];
+    let err = |e: Error| e.to_string();
+    let wrong_dim = ds.search("vector", &q[..5]).execute().await.unwrap_err();
+    assert!(err(wrong_dim).contains("16 values"), "dimension");
+    let mut nan = q.clone();
+    nan[3] = f32::NAN;
+    let e = err(ds.search("vector", &nan).execute().await.unwrap_err());
+    assert!(e.contains("non-finite") && e.contains("position 3"), "{e}");
+    let e = err(ds.search("id", &q).execute().await.unwrap_err());
+    assert!(
+        e.contains("not a vector column") && e.contains("Int64"),
+        "{e}"
+    );
+    let e = err(ds.search("nope", &q).execute().await.unwrap_err());
+    assert!(e.contains("no column 'nope'"), "{e}");
+    let e = err(ds.search("vector", &q).k(0).execute().await.unwrap_err());
+    assert!(e.contains("k must be"), "{e}");
+}
+
+#[tokio::test]
+async fn indexed_search_sees_appended_rows_and_never_deleted_ones() {
+    let (_dir, uris) = uris("search-index");
+    let mut rng = StdRng::seed_from_u64(3);
+    let data = vectors(&mut rng, 4000, 40);
+    for uri in &uris {
+        let ds = create(uri, &data, 1000).await;
+        let params = IndexParams {
+            partitions: Some(16),
+            sub_vectors: Some(4),
+            ..IndexParams::new(Metric::L2)
+        };
+        let ds = ds.create_index("vector", &params, None).await.unwrap();
+        assert_eq!(ds.manifest().indices.len(), 1);
+        assert_eq!(ds.manifest().indices[0].rows, 4000);
+
+        // Recall of the defaults (refined) against exact search, on clustered data.
+        let queries = vectors(&mut rng, 20, 40);
+        let indexed = ds.search("vector", &queries).execute().await.unwrap();
+        let exact = ds
+            .search("vector", &queries)
+            .use_index(false)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(indexed.stats.index.as_deref(), Some("vector_idx"));
+        let hits: usize = indexed
+            .batches
+            .iter()
+            .zip(&exact.batches)
+            .map(|(a, b)| ids_of(a).iter().filter(|id| ids_of(b).contains(id)).count())
+            .sum();
+        assert!(hits as f64 / 200.0 >= 0.9, "recall {}", hits as f64 / 200.0);
+
+        // Rows appended after the index was built are found (searched flat) ...
+        let extra = vectors(&mut rng, 50, 40);
+        let ds = append(&ds, 4000, &extra).await;
+        let query = &extra[7 * DIM..8 * DIM];
+        let r = ds.search("vector", query).k(1).execute().await.unwrap();
+        assert_eq!(found(&r.batches[0]), vec![(4007, 0.0)]);
+        assert_eq!(r.stats.flat_fragments, 1);
+        // ... and deleted rows, indexed or not, never appear.
+        let target = &data[123 * DIM..124 * DIM];
+        let before = ds.search("vector", target).k(1).execute().await.unwrap();
+        assert_eq!(ids_of(&before.batches[0]), vec![123]);
+        let ds = ds
+            .delete("id = 123")
+            .await
+            .unwrap()
+            .delete("id = 4007")
+            .await
+            .unwrap();
+        for query in [target, query] {
+            let r = ds.search("vector", query).k(50).execute().await.unwrap();
+            let ids = ids_of(&r.batches[0]);
+            assert!(!ids.contains(&123) && !ids.contains(&4007), "{ids:?}");
+        }
+
+        // Optimize puts the appended fragment into the index without retraining.
+        let optimized = ds.optimize_index("vector_idx", None).await.unwrap();
+        let entry = &optimized.manifest().indices[0];
+        assert_eq!((entry.fragments.len(), entry.rows), (5, 4050 - 1));
+        let r = optimized
+            .search("vector", &extra[..DIM])
+            .k(1)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(r.stats.flat_fragments, 0);
+        assert_eq!(ids_of(&r.batches[0]), vec![4000]);
+        // A fresh handle loads the index from storage and agrees.
+        let reopened = Dataset::open(uri).await.unwrap();
+        let again = reopened
+            .search("vector", &extra[..DIM])
+            .k(1)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(again.batches[0], r.batches[0]);
+    }
+}
+
+#[tokio::test]
+async fn indices_are_kept_by_changes_and_cleaned_up_with_their_versions() {
+    let (_dir, uris) = uris("search-index-lifecycle");
+    let mut rng = StdRng::seed_from_u64(5);
+    let ds = create(&uris[0], &vectors(&mut rng, 600, 6), 300).await;
+    let params = IndexParams {
+        partitions: Some(4),
+        sub_vectors: Some(2),
+        ..IndexParams::new(Metric::Cosine)
+    };
+    let ds = ds.create_index("vector", &params, None).await.unwrap();
+    let first = ds.manifest().indices[0].path.clone();
+    let ds = ds.delete("id < 10").await.unwrap();
+    assert_eq!(
+        ds.manifest().indices[0].path,
+        first,
+        "a delete keeps the index"
+    );
+    // Rebuilding under the same name replaces it; cleanup removes the old file.
+    let ds = ds.create_index("vector", &params, None).await.unwrap();
+    assert_eq!(ds.manifest().indices.len(), 1);
+    assert_ne!(ds.manifest().indices[0].path, first);
+    let stats = ds.cleanup(std::time::Duration::ZERO).await.unwrap();
+    assert!(stats.files_removed >= 1, "{stats:?}");
+    let r = ds
+        .search("vector", &vectors(&mut rng, 1, 6))
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(r.stats.metric, Some(Metric::Cosine));
+    assert_eq!(r.batches[0].num_rows(), 10);
+    // An index over too few rows is refused clearly.
+    let too_many = IndexParams {
+        partitions: Some(10_000),
+        ..IndexParams::new(Metric::L2)
+    };
+    let e = ds
+        .create_index("vector", &too_many, None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("10000 partitions"), "{e}");
+}
