@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
+use arrow_array::RecordBatch;
 use futures::stream::{StreamExt, TryStreamExt};
 use rand::rngs::StdRng;
 use rand::seq::index::sample;
@@ -21,7 +22,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::layout;
 use crate::manifest::{IndexEntry, IndexKind};
-use crate::search::{vectors_of, IvfPqIndex, VectorColumn};
+use crate::search::{batches_in_flight, vectors_of, IvfPqIndex, VectorColumn};
 
 /// A progress callback: called from the CPU pool now and then while an index is built.
 pub type ProgressCallback = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -98,12 +99,12 @@ impl Dataset {
         let model = Arc::new(model);
         let (partition, addresses, codes) =
             encode_fragments(self, &column, model.clone(), fragments.clone(), &progress).await?;
-        let index = IvfPqIndex::new((*model).clone(), &partition, &addresses, &codes);
         let name = params
             .name
             .clone()
             .unwrap_or_else(|| format!("{}_idx", column.name));
-        self.commit_index(name, &column, index, fragments).await
+        let build = move || IvfPqIndex::new((*model).clone(), &partition, &addresses, &codes);
+        self.commit_index(name, &column, build, fragments).await
     }
 
     /// Adds the fragments this version has and index `name` does not cover to the index,
@@ -130,23 +131,25 @@ impl Dataset {
         let model = Arc::new(index.model.clone());
         let (mut partition, mut addresses, mut codes) =
             encode_fragments(self, &column, model.clone(), new.clone(), &progress).await?;
-        // Keep the rows of fragments still present (compacted-away ones go).
-        let (old_partition, old_addresses, old_codes) = index.rows_by_partition();
-        let m = model.pq.sub_vectors;
-        for (row, address) in old_addresses.iter().enumerate() {
-            if present.contains(&(address >> 32)) {
-                partition.push(old_partition[row]);
-                addresses.push(*address);
-                codes.extend_from_slice(&old_codes[row * m..(row + 1) * m]);
-            }
-        }
         let covered: Vec<u64> = present
             .iter()
             .copied()
             .filter(|id| entry.fragments.contains(id) || new.contains(id))
             .collect();
-        let index = IvfPqIndex::new((*model).clone(), &partition, &addresses, &codes);
-        self.commit_index(entry.name, &column, index, covered).await
+        let build = move || {
+            // Keep the rows of fragments still present (compacted-away ones go).
+            let (old_partition, old_addresses, old_codes) = index.rows_by_partition();
+            let m = model.pq.sub_vectors;
+            for (row, address) in old_addresses.iter().enumerate() {
+                if present.contains(&(address >> 32)) {
+                    partition.push(old_partition[row]);
+                    addresses.push(*address);
+                    codes.extend_from_slice(&old_codes[row * m..(row + 1) * m]);
+                }
+            }
+            IvfPqIndex::new((*model).clone(), &partition, &addresses, &codes)
+        };
+        self.commit_index(entry.name, &column, build, covered).await
     }
 
     /// The index named `name` of this version.
@@ -176,17 +179,21 @@ impl Dataset {
         Ok(self.schema().field(at).name().clone())
     }
 
-    /// Writes `index` and commits it as index `name` covering `fragments`.
+    /// Assembles the index with `build` and encodes it (on the CPU pool), writes it, and
+    /// commits it as index `name` covering `fragments`.
     async fn commit_index(
         &self,
         name: String,
         column: &VectorColumn,
-        index: IvfPqIndex,
+        build: impl FnOnce() -> IvfPqIndex + Send + 'static,
         fragments: Vec<u64>,
     ) -> Result<Dataset> {
         let path = layout::new_ivf_pq_file();
-        let rows = index.rows() as u64;
-        let bytes = shoal_runtime::spawn_cpu(move || index.encode()).await?;
+        let (rows, bytes) = shoal_runtime::spawn_cpu(move || {
+            let index = build();
+            (index.rows() as u64, index.encode())
+        })
+        .await?;
         let size = bytes.len() as u64;
         let written = shoal_io::put(&self.root().child(&path), bytes).await;
         let change = Change::CreateIndex {
@@ -257,41 +264,19 @@ async fn encode_fragments(
         .filter(|f| ids.contains(&f.id))
         .map(|f| f.live_rows())
         .sum();
-    let stream = ds
-        .scan()
-        .projection(vec![column.index])
-        .fragments(ids)
-        .with_row_addresses(true)
-        .ordered(false)
-        .stream()
-        .await?;
-    let encoders = shoal_runtime::config().cpu_threads * 2;
-    let mut encoded = stream
+    let mut encoded = column
+        .scan(ds, ids)
+        .await?
         .map(|batch| {
             let model = model.clone();
             async move {
                 let batch = batch?;
                 Ok::<_, Error>(
-                    shoal_runtime::spawn_cpu(move || {
-                        let (vectors, nulls) = vectors_of(&batch, 0);
-                        let addresses = batch.column(1).as_primitive::<UInt64Type>().values();
-                        let keep: Vec<usize> = (0..batch.num_rows())
-                            .filter(|i| !nulls.as_ref().is_some_and(|n| n[*i]))
-                            .collect();
-                        let dim = model.dim;
-                        let picked: Vec<f32> = keep
-                            .iter()
-                            .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
-                            .collect();
-                        let (partition, codes) = model.encode(&picked, &|_| {});
-                        let addresses: Vec<u64> = keep.iter().map(|i| addresses[*i]).collect();
-                        (partition, addresses, codes, batch.num_rows() as u64)
-                    })
-                    .await?,
+                    shoal_runtime::spawn_cpu(move || encode_batch(&model, &batch)).await?,
                 )
             }
         })
-        .buffer_unordered(encoders);
+        .buffer_unordered(batches_in_flight());
     let (mut partition, mut addresses, mut codes) = (Vec::new(), Vec::new(), Vec::new());
     let mut done = 0;
     while let Some(part) = encoded.try_next().await? {
@@ -306,4 +291,29 @@ async fn encode_fragments(
         });
     }
     Ok((partition, addresses, codes))
+}
+
+/// Partition, address and code of the non-null vectors of one batch (vectors, then row
+/// addresses), and the batch's rows. CPU only.
+fn encode_batch(model: &IvfPqModel, batch: &RecordBatch) -> (Vec<u32>, Vec<u64>, Vec<u8>, u64) {
+    let (vectors, nulls) = vectors_of(batch, 0);
+    let addresses = batch.column(1).as_primitive::<UInt64Type>().values();
+    let rows = batch.num_rows() as u64;
+    let Some(nulls) = nulls else {
+        let (partition, codes) = model.encode(vectors, &|_| {});
+        return (partition, addresses.to_vec(), codes, rows);
+    };
+    let dim = model.dim;
+    let keep: Vec<usize> = (0..batch.num_rows()).filter(|i| !nulls[*i]).collect();
+    let picked: Vec<f32> = keep
+        .iter()
+        .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
+        .collect();
+    let (partition, codes) = model.encode(&picked, &|_| {});
+    (
+        partition,
+        keep.iter().map(|i| addresses[*i]).collect(),
+        codes,
+        rows,
+    )
 }

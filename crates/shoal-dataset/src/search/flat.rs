@@ -13,7 +13,7 @@ use shoal_vector::{distances_many, Metric, TopK};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::scan::{ScanBatch, ScanStats};
-use crate::search::query::{vectors_of, VectorColumn};
+use crate::search::query::{batches_in_flight, vectors_of, VectorColumn};
 
 /// Query vectors, row-major, shared by the tasks scoring batches.
 #[derive(Debug)]
@@ -46,15 +46,7 @@ pub(crate) async fn flat_search(
     if fragment_ids.is_empty() {
         return Ok((empty(), ScanStats::default()));
     }
-    let mut stream = dataset
-        .scan()
-        .projection(vec![column.index])
-        .fragments(fragment_ids)
-        .with_row_addresses(true)
-        .ordered(false)
-        .stream()
-        .await?;
-    let scorers = shoal_runtime::config().cpu_threads * 2;
+    let mut stream = column.scan(dataset, fragment_ids).await?;
     let merged = (&mut stream)
         .map(|batch| {
             let queries = queries.clone();
@@ -65,7 +57,7 @@ pub(crate) async fn flat_search(
                 )
             }
         })
-        .buffer_unordered(scorers)
+        .buffer_unordered(batches_in_flight())
         .try_fold(empty(), |mut acc: Vec<TopK>, part| async move {
             for (all, one) in acc.iter_mut().zip(part) {
                 all.merge(one);

@@ -10,9 +10,13 @@ use shoal_vector::{adc_distances, distances, Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::scan::stats::Collector;
 use crate::search::flat::Queries;
 use crate::search::index_file::IvfPqIndex;
 use crate::search::query::{vectors_of, VectorColumn};
+
+/// Fragments with deletion vectors opened at once.
+const FRAGMENTS_AT_ONCE: usize = 16;
 
 /// Which indexed rows a version still has: per fragment id, its deleted rows (if any).
 #[derive(Debug)]
@@ -33,8 +37,10 @@ impl LiveRows {
                 fragments.insert(fragment.id, None);
             }
         }
-        for index in with_deletions {
-            let open = dataset.open_fragment(index).await?;
+        let opened = dataset
+            .open_fragments(with_deletions, FRAGMENTS_AT_ONCE, &Collector::new())
+            .await?;
+        for open in opened {
             fragments.insert(open.fragment.id, open.deleted.clone());
         }
         Ok(Self { fragments })

@@ -15,7 +15,7 @@ mod query;
 mod vector_search;
 
 pub(crate) use index_file::IvfPqIndex;
-pub(crate) use query::{vectors_of, VectorColumn};
+pub(crate) use query::{batches_in_flight, vectors_of, VectorColumn};
 pub use vector_search::{
     SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
     DISTANCE_COLUMN,

@@ -8,6 +8,13 @@ use arrow_schema::DataType;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::scan::ScanStream;
+
+/// Batches of a vector pass handed to the CPU pool at once: enough to keep every CPU
+/// thread busy while the next batches are read.
+pub(crate) fn batches_in_flight() -> usize {
+    shoal_runtime::config().cpu_threads * 2
+}
 
 /// A vector column of the dataset: `fixed_size_list<float32>[dim]`.
 #[derive(Debug, Clone)]
@@ -45,6 +52,19 @@ impl VectorColumn {
             }
             other => Err(not_vector(other.to_string())),
         }
+    }
+
+    /// The scan a vector pass reads: this column then the row addresses, over fragments
+    /// `ids`, batches as soon as each is ready.
+    pub(crate) async fn scan(&self, dataset: &Dataset, ids: Vec<u64>) -> Result<ScanStream> {
+        dataset
+            .scan()
+            .projection(vec![self.index])
+            .fragments(ids)
+            .with_row_addresses(true)
+            .ordered(false)
+            .stream()
+            .await
     }
 
     /// Checks query vectors (row-major, `dim` values each) and returns how many there are.
