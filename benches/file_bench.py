@@ -28,11 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-DEFAULT_ANCHORS = REPO.parent / "shared" / "bench" / "anchors"
-VENV = Path("/tmp/venv-anchors")
-VENV_PKGS = ["pylance", "lancedb", "pyarrow", "numpy", "pandas", "faiss-cpu", "duckdb"]
+from bench_util import (DEFAULT_ANCHORS, build_binary, contended, ensure_venv, logger,
+                        run_measured, warm)
+
+log = logger("file_bench")
 
 TAKES = [  # (case tag, n, sorted)
     ("sorted", 1000, True),
@@ -41,48 +40,9 @@ TAKES = [  # (case tag, n, sorted)
 ]
 
 
-def log(*a):
-    print("[file_bench]", *a, file=sys.stderr, flush=True)
-
-
-def ensure_venv():
-    """Re-exec under the anchors venv unless numpy and pyarrow import here."""
-    import importlib.util
-    if all(importlib.util.find_spec(m) for m in ("numpy", "pyarrow")):
-        return
-    py = VENV / "bin" / "python"
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit("the anchors venv lacks numpy/pyarrow: "
-                 f"{VENV}/bin/pip install {' '.join(VENV_PKGS)}")
-    if not py.exists():
-        log(f"creating {VENV} (pip install {' '.join(VENV_PKGS)})")
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", *VENV_PKGS], check=True)
-    os.execv(str(py), [str(py), __file__, *sys.argv[1:]])
-
-
 # --------------------------------------------------------------------------
 # setup
 # --------------------------------------------------------------------------
-
-
-def build_binary(args):
-    """`cargo build --release -p shoal-benches`; returns the path of file_bench."""
-    log("cargo build --release -p shoal-benches")
-    p = subprocess.run(["cargo", "build", "--release", "-p", "shoal-benches",
-                        "--message-format=json-render-diagnostics"],
-                       cwd=REPO, stdout=subprocess.PIPE, text=True)
-    if p.returncode != 0:
-        sys.exit("cargo build failed")
-    for line in p.stdout.splitlines():
-        try:
-            msg = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if (msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == "file_bench"
-                and msg.get("executable")):
-            return Path(msg["executable"])
-    sys.exit("cargo did not report the file_bench executable")
 
 
 def ensure_data(args, anchors):
@@ -119,28 +79,7 @@ def write_index_sets(args, anchors, n_rows):
 def run_shoal_case(args, anchors, meta, binary, name, workload, argv, run_id, jf):
     """Runs one file_bench case in a fresh process, measuring contention like anchors.py."""
     spec = {"name": name, "workload": workload, "argv": [str(binary), *argv]}
-    files = dataset_files(meta, workload, name)
-    warm(files)
-    cached = [anchors.cached_fraction(f) for f in files]
-    la0, busy0 = anchors.loadavg(), anchors.busy_procs()
-    sb0, cc0 = anchors.sys_busy_s(), anchors.children_cpu_s()
-    t0 = time.perf_counter()
-    p = subprocess.run(spec["argv"], capture_output=True, text=True)
-    outer = time.perf_counter() - t0
-    other = (anchors.sys_busy_s() - sb0) - (anchors.children_cpu_s() - cc0)
-    res = None
-    for line in p.stdout.splitlines():
-        try:
-            res = json.loads(line)
-        except json.JSONDecodeError:
-            pass
-    if res is None:
-        res = {"ok": False, "error": f"rc={p.returncode} {p.stderr[-500:]}"}
-    res["loadavg_before"], res["loadavg_after"] = la0, anchors.loadavg()
-    res["busy_before"], res["busy_after"] = busy0, anchors.busy_procs()
-    res["outer_wall_s"] = outer
-    res["cached_frac_before"] = cached
-    res["other_cores"] = max(0.0, other / outer)
+    res = run_measured(anchors, spec["argv"], dataset_files(meta, workload, name), log)
     jf.write(json.dumps({"run_id": run_id, "workload": workload, "spec": spec,
                          "result": res}) + "\n")
     jf.flush()
@@ -148,16 +87,6 @@ def run_shoal_case(args, anchors, meta, binary, name, workload, argv, run_id, jf
                                    else f"FAILED {res.get('error')}")
         + f", other {res['other_cores']:.2f} cores")
     return res
-
-
-def contended(res, limit):
-    """Failed, or other processes used more than `limit` cores during the case, or a build
-    was running. /proc/stat counts in 10 ms ticks, so for cases that last a few ms (take
-    n=10: ~10 ms per process) one tick reads as ~1 core: less than 20 ms of other CPU in
-    total is below the resolution and not counted as contention."""
-    other_s = res.get("other_cores", 0) * res.get("outer_wall_s", 0)
-    return (not res.get("ok")) or (res.get("other_cores", 0) > limit and other_s >= 0.02) or bool(
-        res.get("busy_before") or res.get("busy_after"))
 
 
 def shoal_cases(args, shoal_file, idx_paths):
@@ -209,25 +138,6 @@ def file_cases(args, shoal_file, idx_paths):
     return cases
 
 
-def warm(paths):
-    """Reads every file under `paths` once so that it is in the page cache (the anchors'
-    methodology assumes a warm cache). Needed here because this VM runs DAMON reclaim
-    (kdamond, action=pageout), which evicts page-cache pages not accessed for ~60 s: without
-    this, a case that follows a few minutes of other cases reads its file from disk."""
-    t0 = time.perf_counter()
-    files = []
-    for p in paths:
-        p = Path(p)
-        files += [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file())
-    total = 0
-    for f in files:
-        with open(f, "rb", buffering=0) as fh:
-            while chunk := fh.read(8 << 20):
-                total += len(chunk)
-    log(f"warmed {total / 1e6:.0f} MB in {time.perf_counter() - t0:.2f} s: "
-        + ", ".join(Path(p).name for p in paths))
-
-
 def dataset_files(meta, workload, name):
     """The files a case reads (warmed before it runs)."""
     if workload == "W4":
@@ -254,7 +164,7 @@ ANCHOR_GROUPS = {  # --filter -> (workloads, representative case name for datase
 
 
 def run_anchors(args, meta, workloads, filt, run_jsonl):
-    warm(dataset_files(meta, workloads[0], filt))
+    warm(dataset_files(meta, workloads[0], filt), log)
     cmd = [sys.executable, str(args.anchors / "anchors.py"), "run", *workloads,
            "--filter", filt, "--data", str(args.data), "--jsonl", str(run_jsonl),
            "--iters", str(args.iters), "--warmup", str(args.warmup),
@@ -457,7 +367,7 @@ def phases_md(anchors, ph):
 
 
 def main():
-    ensure_venv()
+    ensure_venv(__file__)
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path,
@@ -507,7 +417,7 @@ def main():
             args.out.write_text(md + "\n")
         return
 
-    binary = build_binary(args)
+    binary = build_binary("file_bench")
     meta = ensure_data(args, anchors)
     n_rows = meta["w2_lance"]["rows"]
     shoal_file = args.data / "w2" / "t.shoal"
@@ -557,7 +467,7 @@ def main():
 
     phases = None
     if not args.no_shoal:
-        warm([shoal_file])
+        warm([shoal_file], log)
         p = subprocess.run([str(binary), "phases", "--data", str(args.data), "--file",
                             str(shoal_file), "--indices", str(idx_paths["unsorted"]),
                             "--batch-rows", str(args.batch_rows)], capture_output=True, text=True)
