@@ -7,7 +7,7 @@
 //! search_bench build --vectors w1/vectors.npy --out DIR --rows-per-file 500
 //! search_bench index --dataset DIR --partitions 1000 --sub-vectors 16
 //! search_bench query --dataset DIR --queries w1/queries.npy --gt w1/gt.npy [--no-index]
-//!              [--nprobes N] [--refine F] [--sim-latency-ms 20]
+//!              [--nprobes N] [--refine F] [--sim-latency-ms 20] [--vector-cache-mib 0]
 //! ```
 //!
 //! `query` answers queries one at a time (as a server would), `--warmup` untimed first,
@@ -86,6 +86,9 @@ enum Case {
         /// Put the dataset behind the simulated store with this latency per request.
         #[arg(long)]
         sim_latency_ms: Option<u64>,
+        /// MiB of decoded vectors the session keeps for flat search (default: Shoal's).
+        #[arg(long)]
+        vector_cache_mib: Option<u64>,
     },
 }
 
@@ -181,6 +184,7 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
             nprobes,
             refine,
             sim_latency_ms,
+            vector_cache_mib,
         } => {
             let (queries, dim) = read_npy::<f32>(&queries)?;
             let gt = gt.map(|p| read_npy::<i64>(&p)).transpose()?;
@@ -192,6 +196,9 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
                 None => StorageOptions::default(),
             };
             let ds = Dataset::open_at(resolve_with(&dataset, &options)?).await?;
+            if let Some(mib) = vector_cache_mib {
+                ds.set_vector_cache_bytes(mib << 20);
+            }
             let n = queries.len() / dim;
             let mut recalls = Vec::new();
             let mut times = Vec::new();
@@ -216,6 +223,12 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
                     times.push(elapsed);
                 }
                 index_used = found.stats.index.clone();
+                if call + 1 == warmup + iters {
+                    let s = &found.stats;
+                    out.insert("last_cached_fragments".into(), json!(s.cached_fragments));
+                    out.insert("last_compute_s".into(), json!(s.compute.as_secs_f64()));
+                    out.insert("last_rows_read".into(), json!(s.flat.rows));
+                }
                 if let Some((gt, gk)) = &gt {
                     let ids = found.batches[0]
                         .column(0)

@@ -408,6 +408,10 @@ pub struct SearchArgs {
     /// Add each row's address (_rowaddr).
     #[arg(long)]
     pub with_row_address: bool,
+    /// MiB of decoded vectors kept in memory between queries for flat search (default
+    /// 1024; 0 reads every query's vectors from storage).
+    #[arg(long)]
+    pub vector_cache_mib: Option<u64>,
     #[command(flatten)]
     pub output: RowsOutput,
 }

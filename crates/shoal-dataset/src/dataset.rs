@@ -21,7 +21,7 @@ use crate::fragment::OpenFragment;
 use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
 use crate::scan::stats::Collector;
-use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES};
+use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE_BYTES};
 use crate::{tags, versions};
 
 /// The address of row `row` of the fragment with id `fragment_id`.
@@ -102,7 +102,7 @@ impl Dataset {
         Self {
             root,
             manifest,
-            session: Session::new(DEFAULT_METADATA_CACHE_BYTES),
+            session: Session::new(DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE_BYTES),
         }
     }
 
@@ -113,6 +113,19 @@ impl Dataset {
             manifest,
             session: self.session.clone(),
         }
+    }
+
+    /// Sets how many bytes of decoded vectors this handle's session keeps for flat search
+    /// (default [`DEFAULT_VECTOR_CACHE_BYTES`]; 0 keeps none), evicting what no longer fits.
+    /// The cache fills as flat searches read whole fragments; a search whose fragments do not
+    /// all fit reads them through the scan pipeline each time, within its byte budget.
+    pub fn set_vector_cache_bytes(&self, bytes: u64) {
+        self.session.set_vector_cache_capacity(bytes);
+    }
+
+    /// Bytes of decoded vectors this handle's session may keep, and keeps now.
+    pub fn vector_cache_bytes(&self) -> (u64, u64) {
+        self.session.vector_cache()
     }
 
     pub(crate) fn session(&self) -> &Session {

@@ -30,6 +30,7 @@ mod fragment;
 mod framing;
 mod index_build;
 mod layout;
+mod lru;
 mod manifest;
 mod predicate;
 mod projection;
@@ -61,6 +62,7 @@ pub use search::{
     SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
     DISTANCE_COLUMN,
 };
+pub use session::DEFAULT_VECTOR_CACHE_BYTES;
 pub use shoal_vector::{Metric, Progress};
 pub use tags::Tag;
 pub use take::{FetchedTake, TakePlan, TakeTask};

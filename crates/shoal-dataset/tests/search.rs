@@ -216,6 +216,59 @@ async fn flat_search_equals_brute_force_for_every_metric() {
     }
 }
 
+/// Flat search keeps the vectors it reads in the session: the second search reads nothing and
+/// answers the same; a delete makes its fragment a new cache entry, so the deleted row is
+/// never found; a cache of 0 bytes reads every time.
+#[tokio::test]
+async fn flat_search_caches_vectors_per_fragment_and_deletion() {
+    let (_dir, uris) = uris("search-cache");
+    let mut rng = StdRng::seed_from_u64(11);
+    let data = vectors(&mut rng, 2000, 0);
+    let query = vectors(&mut rng, 1, 0);
+    for uri in &uris {
+        let ds = create(uri, &data, 250).await;
+        let first = ds.search("vector", &query).execute().await.unwrap();
+        assert_eq!(
+            (first.stats.cached_fragments, first.stats.flat.rows),
+            (0, 2000)
+        );
+        let (capacity, held) = ds.vector_cache_bytes();
+        assert!(
+            held >= 2000 * DIM as u64 * 4 && held <= capacity,
+            "{held} of {capacity}"
+        );
+
+        let second = ds.search("vector", &query).execute().await.unwrap();
+        assert_eq!(
+            (second.stats.cached_fragments, second.stats.flat.rows),
+            (8, 0)
+        );
+        assert_eq!(second.batches, first.batches);
+
+        let nearest = ids_of(&first.batches[0])[0];
+        let ds = ds.delete(&format!("id = {nearest}")).await.unwrap();
+        let third = ds.search("vector", &query).execute().await.unwrap();
+        assert_eq!(
+            (third.stats.cached_fragments, third.stats.flat.rows),
+            (7, 249)
+        );
+        assert!(!ids_of(&third.batches[0]).contains(&nearest));
+        assert_eq!(
+            ids_of(&third.batches[0])[..9],
+            ids_of(&first.batches[0])[1..]
+        );
+
+        ds.set_vector_cache_bytes(0);
+        assert_eq!(ds.vector_cache_bytes(), (0, 0));
+        let uncached = ds.search("vector", &query).execute().await.unwrap();
+        assert_eq!(
+            (uncached.stats.cached_fragments, uncached.stats.flat.rows),
+            (0, 1999)
+        );
+        assert_eq!(uncached.batches, third.batches);
+    }
+}
+
 #[tokio::test]
 async fn bad_queries_and_columns_are_clear_errors() {
     let (_dir, uris) = uris("search-errors");

@@ -26,7 +26,7 @@ pub use shoal_dataset::{
     ProgressCallback, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode, WriteParams,
     WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
-    DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
+    DEFAULT_VECTOR_CACHE_BYTES, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
 pub use shoal_format::{
     bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,

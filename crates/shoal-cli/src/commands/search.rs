@@ -16,6 +16,9 @@ use crate::table::render;
 
 pub fn run(args: &SearchArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &args.version)?;
+    if let Some(mib) = args.vector_cache_mib {
+        dataset.set_vector_cache_bytes(mib << 20);
+    }
     let (queries, dim) = read_queries(&args.query_file)?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
@@ -121,9 +124,11 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
             "codes_scored": last.codes_scored,
             "refined_rows": last.refined_rows,
             "flat_fragments": last.flat_fragments,
+            "cached_fragments": last.cached_fragments,
             "flat_rows": last.flat.rows,
             "flat_requests": last.flat.open.requests + last.flat.fetch.requests,
             "flat_bytes": last.flat.open.bytes + last.flat.fetch.bytes,
+            "compute_ms": ms(last.compute),
             "materialize_ms": ms(last.materialize),
         },
         "store": store.map(|c| json!({
@@ -146,13 +151,17 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
     );
     let l = &value["last_query"];
     println!(
-        "  last query: index {}, {} partitions, {} codes, {} refined; flat {} fragments, {} rows",
+        "  last query: index {}, {} partitions, {} codes, {} refined; flat {} fragments ({} \
+         cached), {} rows read; compute {} ms, materialize {} ms",
         l["index"].as_str().unwrap_or("none"),
         l["partitions_probed"],
         l["codes_scored"],
         l["refined_rows"],
         l["flat_fragments"],
-        l["flat_rows"]
+        l["cached_fragments"],
+        l["flat_rows"],
+        l["compute_ms"],
+        l["materialize_ms"]
     );
     if let Some(c) = simulation().map(|s| s.counters()) {
         println!("  store   {c}");

@@ -1,19 +1,26 @@
-//! Flat search: exact distances to every live vector of some fragments, through the scan
-//! pipeline (only the vector column and the row addresses are read; the pipeline's
-//! readahead and byte budget apply), each batch scored on the CPU pool while the next
-//! batches' I/O is in flight, the per-batch top-k merged.
+//! Flat search: exact distances to every live vector of some fragments. Fragments whose
+//! vectors the session has cached are scored in memory, split across the CPU threads; the
+//! others are read through the scan pipeline (only the vector column and the row addresses;
+//! the pipeline's readahead and byte budget apply), each batch scored on the CPU pool while
+//! the next batches' I/O is in flight. When the fragments read fit the session's vector
+//! cache, their batches are kept there for the next search. The per-batch top-k are merged.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::UInt64Type;
+use arrow_array::RecordBatch;
 use futures::stream::{StreamExt, TryStreamExt};
 use shoal_vector::{distances_many, Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::scan::{ScanBatch, ScanStats};
+use crate::manifest::Fragment;
+use crate::scan::ScanStats;
 use crate::search::query::{batches_in_flight, vectors_of, VectorColumn};
+use crate::session::CachedVectors;
 
 /// Query vectors, row-major, shared by the tasks scoring batches.
 #[derive(Debug)]
@@ -32,8 +39,17 @@ impl Queries {
     }
 }
 
+/// What a flat pass did: the scan of the fragments not cached, how many were cached, and the
+/// time spent computing distances (summed over the CPU threads).
+#[derive(Debug, Default)]
+pub(crate) struct FlatWork {
+    pub scan: ScanStats,
+    pub cached_fragments: u64,
+    pub compute: Duration,
+}
+
 /// The `k` nearest live rows of fragments `fragment_ids` for each query (exact distances,
-/// ids are row addresses), and what reading them cost.
+/// ids are row addresses), and what finding them cost.
 pub(crate) async fn flat_search(
     dataset: &Dataset,
     column: &VectorColumn,
@@ -41,35 +57,170 @@ pub(crate) async fn flat_search(
     queries: Arc<Queries>,
     k: usize,
     metric: Metric,
-) -> Result<(Vec<TopK>, ScanStats)> {
-    let empty = || (0..queries.count()).map(|_| TopK::new(k)).collect();
-    if fragment_ids.is_empty() {
-        return Ok((empty(), ScanStats::default()));
+) -> Result<(Vec<TopK>, FlatWork)> {
+    let session = dataset.session();
+    let fragments: HashMap<u64, &Fragment> =
+        dataset.fragments().iter().map(|f| (f.id, f)).collect();
+    let mut cached = Vec::new();
+    let mut missing = Vec::new();
+    for id in fragment_ids {
+        match fragments
+            .get(&id)
+            .and_then(|f| session.vectors(f, column.field_id))
+        {
+            Some(vectors) => cached.push(vectors),
+            None => missing.push(id),
+        }
     }
-    let mut stream = column.scan(dataset, fragment_ids).await?;
-    let merged = (&mut stream)
+    let cached_fragments = cached.len() as u64;
+    let in_memory = score_cached(cached, queries.clone(), k, metric);
+    let read = score_read(
+        dataset,
+        column,
+        &fragments,
+        missing,
+        queries.clone(),
+        k,
+        metric,
+    );
+    let ((tops, compute), (more, read_compute, scan)) = futures::try_join!(in_memory, read)?;
+    Ok((
+        merge_into(tops, more),
+        FlatWork {
+            scan,
+            cached_fragments,
+            compute: compute + read_compute,
+        },
+    ))
+}
+
+fn empty(queries: &Queries, k: usize) -> Vec<TopK> {
+    (0..queries.count()).map(|_| TopK::new(k)).collect()
+}
+
+fn merge_into(mut all: Vec<TopK>, part: Vec<TopK>) -> Vec<TopK> {
+    for (top, more) in all.iter_mut().zip(part) {
+        top.merge(more);
+    }
+    all
+}
+
+/// Scores cached fragments in memory: their batches in one share per CPU thread, of about
+/// the same number of rows each.
+async fn score_cached(
+    cached: Vec<CachedVectors>,
+    queries: Arc<Queries>,
+    k: usize,
+    metric: Metric,
+) -> Result<(Vec<TopK>, Duration)> {
+    let batches: Vec<RecordBatch> = cached.iter().flat_map(|b| b.iter().cloned()).collect();
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let per_share = rows.div_ceil(shoal_runtime::config().cpu_threads.max(1));
+    let mut shares = vec![Vec::new()];
+    let mut share_rows = 0;
+    for batch in batches {
+        if share_rows >= per_share {
+            shares.push(Vec::new());
+            share_rows = 0;
+        }
+        share_rows += batch.num_rows();
+        shares.last_mut().expect("one share at least").push(batch);
+    }
+    let parts = futures::future::try_join_all(shares.into_iter().map(|share| {
+        let queries = queries.clone();
+        shoal_runtime::spawn_cpu(move || {
+            let started = Instant::now();
+            let top = share.iter().fold(empty(&queries, k), |all, batch| {
+                merge_into(all, score(batch, &queries, k, metric))
+            });
+            (top, started.elapsed())
+        })
+    }))
+    .await?;
+    Ok(parts.into_iter().fold(
+        (empty(&queries, k), Duration::ZERO),
+        |(all, spent), (top, time)| (merge_into(all, top), spent + time),
+    ))
+}
+
+/// Reads fragments `ids` through the scan pipeline and scores each batch on the CPU pool;
+/// keeps their batches in the session's vector cache when they all fit.
+async fn score_read(
+    dataset: &Dataset,
+    column: &VectorColumn,
+    fragments: &HashMap<u64, &Fragment>,
+    ids: Vec<u64>,
+    queries: Arc<Queries>,
+    k: usize,
+    metric: Metric,
+) -> Result<(Vec<TopK>, Duration, ScanStats)> {
+    if ids.is_empty() {
+        return Ok((empty(&queries, k), Duration::ZERO, ScanStats::default()));
+    }
+    let row_bytes = (column.dim * 4 + 8) as u64;
+    let bytes: u64 = ids
+        .iter()
+        .filter_map(|id| fragments.get(id))
+        .map(|f| f.live_rows() * row_bytes)
+        .sum();
+    let keep = bytes <= dataset.session().vector_cache().0;
+    let mut stream = column.scan(dataset, ids).await?;
+    let (top, compute, kept) = (&mut stream)
         .map(|batch| {
             let queries = queries.clone();
             async move {
                 let batch = batch?;
-                Ok::<_, crate::Error>(
-                    shoal_runtime::spawn_cpu(move || score(&batch, &queries, k, metric)).await?,
-                )
+                let kept = keep.then(|| RecordBatch::clone(&batch));
+                let (top, time) = shoal_runtime::spawn_cpu(move || {
+                    let started = Instant::now();
+                    (score(&batch, &queries, k, metric), started.elapsed())
+                })
+                .await?;
+                Ok::<_, crate::Error>((top, time, kept))
             }
         })
         .buffer_unordered(batches_in_flight())
-        .try_fold(empty(), |mut acc: Vec<TopK>, part| async move {
-            for (all, one) in acc.iter_mut().zip(part) {
-                all.merge(one);
-            }
-            Ok(acc)
-        })
+        .try_fold(
+            (empty(&queries, k), Duration::ZERO, Vec::new()),
+            |(all, spent, mut kept), (top, time, batch)| async move {
+                kept.extend(batch);
+                Ok((merge_into(all, top), spent + time, kept))
+            },
+        )
         .await?;
-    Ok((merged, stream.stats()))
+    if keep {
+        keep_in_cache(dataset, column, fragments, kept);
+    }
+    Ok((top, compute, stream.stats()))
+}
+
+/// Puts the batches read of whole fragments into the session's vector cache, per fragment.
+fn keep_in_cache(
+    dataset: &Dataset,
+    column: &VectorColumn,
+    fragments: &HashMap<u64, &Fragment>,
+    batches: Vec<RecordBatch>,
+) {
+    let mut by_fragment: HashMap<u64, Vec<RecordBatch>> = HashMap::new();
+    for batch in batches {
+        let addresses = batch
+            .column(batch.num_columns() - 1)
+            .as_primitive::<UInt64Type>();
+        if let Some(first) = addresses.values().first() {
+            by_fragment.entry(first >> 32).or_default().push(batch);
+        }
+    }
+    for (id, batches) in by_fragment {
+        if let Some(fragment) = fragments.get(&id) {
+            dataset
+                .session()
+                .insert_vectors(fragment, column.field_id, batches);
+        }
+    }
 }
 
 /// The top `k` of one batch (vector column first, row addresses last) for each query.
-fn score(batch: &ScanBatch, queries: &Queries, k: usize, metric: Metric) -> Vec<TopK> {
+fn score(batch: &RecordBatch, queries: &Queries, k: usize, metric: Metric) -> Vec<TopK> {
     let (vectors, nulls) = vectors_of(batch, 0);
     let addresses = batch
         .column(batch.num_columns() - 1)

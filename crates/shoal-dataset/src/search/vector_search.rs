@@ -60,8 +60,12 @@ pub struct SearchStats {
     pub refined_rows: u64,
     /// Fragments searched flat (none indexed, or added since the index was built).
     pub flat_fragments: u64,
-    /// The flat pass's read pipeline.
+    /// Of those, fragments whose vectors the session had cached (scored without I/O).
+    pub cached_fragments: u64,
+    /// The flat pass's read pipeline, for the fragments not cached.
     pub flat: ScanStats,
+    /// CPU time computing distances (flat distances and index probing, summed over threads).
+    pub compute: Duration,
     /// Time spent fetching the result columns of the winners.
     pub materialize: Duration,
 }
@@ -184,18 +188,25 @@ impl VectorSearch {
                 refine: self.refine,
             };
             let q = queries.clone();
-            let (found, work) =
-                shoal_runtime::spawn_cpu(move || candidates(&index, &live, &q, probe)).await?;
+            let (found, work, spent) = shoal_runtime::spawn_cpu(move || {
+                let started = Instant::now();
+                let (found, work) = candidates(&index, &live, &q, probe);
+                (found, work, started.elapsed())
+            })
+            .await?;
             let (found, refined) = match self.refine {
                 Some(_) => refine(ds, &column, queries.clone(), found, self.k, metric).await?,
                 None => (found, 0),
             };
-            Ok(Some((found, work, refined, entry.name.clone())))
+            Ok(Some((found, work, spent, refined, entry.name.clone())))
         };
         let flat = flat_search(ds, &column, flat_ids, queries.clone(), self.k, metric);
-        let (indexed, (mut tops, flat_stats)) = futures::try_join!(indexed, flat)?;
-        stats.flat = flat_stats;
-        if let Some((found, work, refined, name)) = indexed {
+        let (indexed, (mut tops, flat)) = futures::try_join!(indexed, flat)?;
+        stats.flat = flat.scan;
+        stats.cached_fragments = flat.cached_fragments;
+        stats.compute = flat.compute;
+        if let Some((found, work, spent, refined, name)) = indexed {
+            stats.compute += spent;
             for (top, more) in tops.iter_mut().zip(found) {
                 top.merge(more);
             }
