@@ -2,9 +2,10 @@
 //! and single pairs.
 //!
 //! The kernels accumulate into `[f32; LANES]` lane arrays over `chunks_exact(LANES)` so that
-//! the compiler vectorizes them with whatever SIMD width the target has (4 SSE2 lanes by
-//! default, 8 or 16 with `-C target-cpu=native` on AVX2 or AVX-512 machines), then add the
-//! lanes pairwise and finish the remainder in scalar code.
+//! the compiler vectorizes them with whatever SIMD width the target has, then add the lanes
+//! pairwise and finish the remainder in scalar code. The batched entry points are compiled
+//! for AVX-512, AVX2 and the baseline (4 SSE2 lanes), and the CPU's best is chosen at run
+//! time (`multiversion`); the lanes are fixed, so every version returns the same sums.
 
 use crate::metric::Metric;
 
@@ -127,6 +128,11 @@ fn check_rows(vectors: &[f32], dim: usize) {
 /// # Panics
 /// If `vectors.len()` is not a multiple of `query.len()`, or the query is empty while
 /// `vectors` is not.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 pub fn distances(metric: Metric, query: &[f32], vectors: &[f32], out: &mut Vec<f32>) {
     let dim = query.len();
     check_rows(vectors, dim);
@@ -156,6 +162,11 @@ pub fn distances(metric: Metric, query: &[f32], vectors: &[f32], out: &mut Vec<f
 /// # Panics
 /// If `dim` is 0 while there are queries or vectors, or either slice is not a whole number
 /// of rows.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512bw+avx512cd+avx512dq+avx512vl",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 pub fn distances_many(
     metric: Metric,
     queries: &[f32],
