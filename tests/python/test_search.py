@@ -35,6 +35,16 @@ def test_search_flat_then_indexed(shoal, tmp_path):
         assert [r["id"] for r in got] == want
         assert abs(got[0]["_distance"] - d[want[0]]) <= 1e-3 * max(1.0, d[want[0]])
 
+    # Flat queries after the first score the vectors the process has kept in memory; with
+    # no vector cache, every query reads them.
+    def flat_stats(*extra):
+        return json.loads(shoal("search", ds, "--column", "vector", "--query-file",
+                                tmp_path / "q.npy", "--stats", "--json", *extra).stdout)
+    cached = flat_stats()["last_query"]
+    assert cached["cached_fragments"] == 6 and cached["flat_read"]["rows"] == 0
+    uncached = flat_stats("--vector-cache-mib", "0")["last_query"]
+    assert uncached["cached_fragments"] == 0 and uncached["flat_read"]["rows"] == 6000
+
     # An index, then rows appended after it: still found.
     shoal("index", "create", ds, "--column", "vector", "--partitions", "16", "--sub-vectors", "8")
     listed = json.loads(shoal("index", "list", ds, "--json").stdout)

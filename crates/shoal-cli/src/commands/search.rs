@@ -10,7 +10,7 @@ use serde_json::json;
 use shoal::SearchStats;
 
 use crate::args::SearchArgs;
-use crate::commands::{metric, open_dataset, simulation};
+use crate::commands::{metric, open_dataset, simulation, stats};
 use crate::runtime::block_on;
 use crate::table::render;
 
@@ -125,9 +125,7 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
             "refined_rows": last.refined_rows,
             "flat_fragments": last.flat_fragments,
             "cached_fragments": last.cached_fragments,
-            "flat_rows": last.flat.rows,
-            "flat_requests": last.flat.open.requests + last.flat.fetch.requests,
-            "flat_bytes": last.flat.open.bytes + last.flat.fetch.bytes,
+            "flat_read": stats::read_json(&last.flat, None),
             "compute_ms": ms(last.compute),
             "materialize_ms": ms(last.materialize),
         },
@@ -159,10 +157,13 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
         l["refined_rows"],
         l["flat_fragments"],
         l["cached_fragments"],
-        l["flat_rows"],
+        last.flat.rows,
         l["compute_ms"],
         l["materialize_ms"]
     );
+    if last.flat.rows > 0 {
+        stats::print_read("  flat read", &last.flat, None);
+    }
     if let Some(c) = simulation().map(|s| s.counters()) {
         println!("  store   {c}");
     }
