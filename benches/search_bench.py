@@ -300,7 +300,7 @@ def ivf_report(anchors, res, args):
     t = anchors.fmt_t
     lines = [f"1,000,000 x float32[128], {IVF_CLUSTERS} clusters; {args.partitions} partitions, "
              f"{args.sub_vectors} sub-vectors; k = 10, {args.queries} queries one at a time",
-             "", "| case | build | median | p-first | recall@10 mean | min |",
+             "", "| case | build | median | first query | recall@10 mean | min |",
              "|---|---|---|---|---|---|"]
     builds = {"lance": res.get("lance IVF_PQ build", {}), "shoal": res.get("shoal IVF-PQ build", {})}
     for name, r in res.items():

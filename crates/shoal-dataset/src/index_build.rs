@@ -300,7 +300,7 @@ fn encode_batch(model: &IvfPqModel, batch: &RecordBatch) -> (Vec<u32>, Vec<u64>,
     let addresses = batch.column(1).as_primitive::<UInt64Type>().values();
     let rows = batch.num_rows() as u64;
     let Some(nulls) = nulls else {
-        let (partition, codes) = model.encode(vectors, &|_| {});
+        let (partition, codes) = model.encode(&vectors, &|_| {});
         return (partition, addresses.to_vec(), codes, rows);
     };
     let dim = model.dim;

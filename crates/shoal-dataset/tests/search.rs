@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Int64Type, UInt64Type};
-use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
+use arrow_array::{
+    ArrayRef, FixedSizeListArray, Float16Array, Float32Array, Int64Array, RecordBatch,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use half::f16;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shoal_dataset::{
@@ -266,6 +269,77 @@ async fn flat_search_caches_vectors_per_fragment_and_deletion() {
             (0, 1999)
         );
         assert_eq!(uncached.batches, third.batches);
+    }
+}
+
+/// A dataset whose vector column is `fixed_size_list<float16>`, from float32 values.
+async fn create_f16(uri: &str, data: &[f32], rows_per_file: u64) -> Dataset {
+    let item = Arc::new(Field::new("item", DataType::Float16, true));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Int64, false),
+        Field::new(
+            "vector",
+            DataType::FixedSizeList(item.clone(), DIM as i32),
+            true,
+        ),
+    ]));
+    let halves = Float16Array::from_iter_values(data.iter().map(|v| f16::from_f32(*v)));
+    let list = FixedSizeListArray::try_new(item, DIM as i32, Arc::new(halves), None).unwrap();
+    let ids = Int64Array::from_iter_values(0..(data.len() / DIM) as i64);
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(ids), Arc::new(list)]).unwrap();
+    let params = WriteParams {
+        max_rows_per_file: rows_per_file,
+        ..WriteParams::default()
+    };
+    let mut w = DatasetWriter::new(uri, schema, WriteMode::Create, params)
+        .await
+        .unwrap();
+    w.write(&batch).await.unwrap();
+    w.commit().await.unwrap()
+}
+
+/// float16 vector columns are searched as float32, widened exactly: flat results equal a
+/// brute force over the widened values, and an index built on them finds a stored row.
+#[tokio::test]
+async fn float16_vector_columns_are_searched_flat_and_indexed() {
+    let (_dir, uris) = uris("search-f16");
+    let mut rng = StdRng::seed_from_u64(5);
+    let widened: Vec<f32> = vectors(&mut rng, 3000, 30)
+        .iter()
+        .map(|v| f16::from_f32(*v).to_f32())
+        .collect();
+    let queries = vectors(&mut rng, 3, 30);
+    let live: Vec<(i64, &[f32])> = widened
+        .chunks(DIM)
+        .enumerate()
+        .map(|(i, v)| (i as i64, v))
+        .collect();
+    for uri in &uris {
+        let ds = create_f16(uri, &widened, 1000).await;
+        let flat = ds.search("vector", &queries).execute().await.unwrap();
+        for (q, query) in queries.chunks(DIM).enumerate() {
+            let want = reference(&live, query, 10, Metric::L2);
+            assert_eq!(
+                ids_of(&flat.batches[q]),
+                want.iter().map(|w| w.0).collect::<Vec<_>>()
+            );
+        }
+        let params = IndexParams {
+            partitions: Some(8),
+            sub_vectors: Some(4),
+            ..IndexParams::new(Metric::L2)
+        };
+        let ds = ds.create_index("vector", &params, None).await.unwrap();
+        let row = 1234;
+        let hit = ds
+            .search("vector", &widened[row * DIM..(row + 1) * DIM])
+            .k(1)
+            .refine_factor(Some(100))
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(hit.stats.index.as_deref(), Some("vector_idx"));
+        assert_eq!(found(&hit.batches[0]), vec![(row as i64, 0.0)]);
     }
 }
 

@@ -232,7 +232,7 @@ fn score(batch: &RecordBatch, queries: &Queries, k: usize, metric: Metric) -> Ve
         metric,
         &queries.vectors,
         queries.dim,
-        vectors,
+        &vectors,
         &mut distances,
     );
     (0..queries.count())

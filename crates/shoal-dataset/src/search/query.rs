@@ -2,9 +2,12 @@
 //! vectors (checked against it).
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::Float32Type;
+use std::borrow::Cow;
+
+use arrow_array::types::{Float16Type, Float32Type};
 use arrow_array::{Array, FixedSizeListArray, RecordBatch};
 use arrow_schema::DataType;
+use half::slice::HalfFloatSliceExt;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -16,7 +19,8 @@ pub(crate) fn batches_in_flight() -> usize {
     shoal_runtime::config().cpu_threads * 2
 }
 
-/// A vector column of the dataset: `fixed_size_list<float32>[dim]`.
+/// A vector column of the dataset: `fixed_size_list<float32>[dim]` or
+/// `fixed_size_list<float16>[dim]` (searched as float32).
 #[derive(Debug, Clone)]
 pub(crate) struct VectorColumn {
     pub name: String,
@@ -35,11 +39,13 @@ impl VectorColumn {
         let not_vector = |what: String| {
             Error::InvalidArgument(format!(
                 "column '{name}' is not a vector column: it is {what}; vector search needs \
-                 fixed_size_list<float32>"
+                 fixed_size_list<float32> or fixed_size_list<float16>"
             ))
         };
         match field.data_type() {
-            DataType::FixedSizeList(item, dim) if *item.data_type() == DataType::Float32 => {
+            DataType::FixedSizeList(item, dim)
+                if matches!(item.data_type(), DataType::Float32 | DataType::Float16) =>
+            {
                 Ok(Self {
                     name: name.to_string(),
                     index,
@@ -72,8 +78,8 @@ impl VectorColumn {
         let dim = self.dim;
         if queries.is_empty() || queries.len() % dim != 0 {
             return Err(Error::InvalidArgument(format!(
-                "query vectors must have {dim} values each (column '{}' is \
-                 fixed_size_list<float32>[{dim}]); got {} values",
+                "query vectors must have {dim} values each (column '{}' holds vectors of {dim} \
+                 dimensions); got {} values",
                 self.name,
                 queries.len()
             )));
@@ -90,12 +96,25 @@ impl VectorColumn {
     }
 }
 
-/// The vectors of column `column` of `batch`, row-major, and which rows are null.
-pub(crate) fn vectors_of(batch: &RecordBatch, column: usize) -> (&[f32], Option<Vec<bool>>) {
+/// The vectors of column `column` of `batch`, row-major float32 (float16 vectors are
+/// widened, exactly), and which rows are null.
+pub(crate) fn vectors_of(
+    batch: &RecordBatch,
+    column: usize,
+) -> (Cow<'_, [f32]>, Option<Vec<bool>>) {
     let list: &FixedSizeListArray = batch.column(column).as_fixed_size_list();
     let dim = list.value_length() as usize;
     // Slicing a fixed-size list slices its values, so they start at the first vector.
-    let vectors = &list.values().as_primitive::<Float32Type>().values()[..list.len() * dim];
+    let values = list.values();
+    let vectors = match values.data_type() {
+        DataType::Float16 => {
+            let halves = &values.as_primitive::<Float16Type>().values()[..list.len() * dim];
+            let mut widened = vec![0.0; halves.len()];
+            halves.convert_to_f32_slice(&mut widened);
+            Cow::Owned(widened)
+        }
+        _ => Cow::Borrowed(&values.as_primitive::<Float32Type>().values()[..list.len() * dim]),
+    };
     let nulls = list
         .nulls()
         .filter(|n| n.null_count() > 0)
