@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shoal's main job on the embedded default (a local directory): generate a sample table with
 # an embedding column, import it into a dataset, append to it, delete from it, compact it,
-# inspect its versions, and export a version back out.
+# search it for the rows nearest one row (flat, then through an IVF-PQ index), inspect its
+# versions, and export a version back out.
 # Usage: scripts/demo.sh [DIR]   (default: ./shoal-demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,10 @@ run import "$dir/sample.parquet" "$dir/dataset" --mode append
 run delete "$dir/dataset" --where "category = 7"
 run tag create "$dir/dataset" before-compact
 run compact "$dir/dataset"
+run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
+run index create "$dir/dataset" --column vector --partitions 256 --sub-vectors 16
+run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
+run index list "$dir/dataset"
 run versions "$dir/dataset"
 run info "$dir/dataset"
 run head "$dir/dataset" -n 5

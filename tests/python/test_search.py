@@ -35,6 +35,12 @@ def test_search_flat_then_indexed(shoal, tmp_path):
         assert [r["id"] for r in got] == want
         assert abs(got[0]["_distance"] - d[want[0]]) <= 1e-3 * max(1.0, d[want[0]])
 
+    # A stored row as the query: that row first, at distance 0.
+    rows = [json.loads(line) for line in shoal(
+        "search", ds, "--column", "vector", "--query-row", "17", "-k", "3", "--columns", "id",
+        "--json").stdout.splitlines()]
+    assert rows[0] == {"id": 17, "_distance": 0.0} and len(rows) == 3
+
     # Flat queries after the first score the vectors the process has kept in memory; with
     # no vector cache, every query reads them.
     def flat_stats(*extra):
@@ -83,6 +89,8 @@ def test_search_errors_are_clear(shoal, tmp_path):
     cases = [("bad_dim.npy", "vector", "8 values"), ("ints.npy", "vector", "float32"),
              ("nan.npy", "vector", "non-finite"), ("junk.npy", "vector", "not a .npy file"),
              ("nan.npy", "id", "not a vector column"), ("nan.npy", "nope", "no column 'nope'")]
+    proc = shoal("search", ds, "--column", "vector", "--query-row", "99", check=False)
+    assert proc.returncode == 1 and "out of bounds" in proc.stderr and "10 rows" in proc.stderr
     for file, column, message in cases:
         proc = shoal("search", ds, "--column", column, "--query-file", tmp_path / file, check=False)
         assert proc.returncode == 1 and message in proc.stderr, (file, proc.stderr)

@@ -384,8 +384,16 @@ pub struct SearchArgs {
     #[arg(long)]
     pub column: String,
     /// A .npy file of float32 queries: one vector, or a matrix of one query per row.
+    #[arg(
+        long,
+        required_unless_present = "query_row",
+        conflicts_with = "query_row"
+    )]
+    pub query_file: Option<PathBuf>,
+    /// Use the vector of this row (an offset, as in `shoal take`) as the query: rows like
+    /// that one.
     #[arg(long)]
-    pub query_file: PathBuf,
+    pub query_row: Option<u64>,
     /// Rows returned per query.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,

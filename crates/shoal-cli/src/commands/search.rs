@@ -3,11 +3,14 @@
 //! process (as a server would), and `--stats` reports per-query latency.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Field, Float32Type};
 use serde_json::json;
-use shoal::SearchStats;
+use shoal::{Dataset, SearchStats};
 
 use crate::args::SearchArgs;
 use crate::commands::{metric, open_dataset, simulation, stats};
@@ -19,7 +22,11 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     if let Some(mib) = args.vector_cache_mib {
         dataset.set_vector_cache_bytes(mib << 20);
     }
-    let (queries, dim) = read_queries(&args.query_file)?;
+    let (queries, dim) = match (&args.query_file, args.query_row) {
+        (Some(path), _) => read_queries(path)?,
+        (None, Some(row)) => row_vector(&dataset, &args.column, row)?,
+        (None, None) => bail!("give --query-file or --query-row"),
+    };
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
@@ -61,6 +68,29 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         print_stats(&latencies, &stats, args.output.json)?;
     }
     Ok(())
+}
+
+/// The vector of column `column` at row offset `row`, as one query.
+fn row_vector(dataset: &Dataset, column: &str, row: u64) -> Result<(Vec<f32>, usize)> {
+    let projection = dataset.projection(Some(&[column]))?;
+    let batch = block_on(dataset.take(&projection, &[row]))?;
+    let DataType::FixedSizeList(_, dim) = batch.column(0).data_type() else {
+        bail!(
+            "column '{column}' is not a vector column: it is {}",
+            batch.column(0).data_type()
+        );
+    };
+    let item = Arc::new(Field::new("item", DataType::Float32, true));
+    let list = arrow::compute::cast(batch.column(0), &DataType::FixedSizeList(item, *dim))?;
+    let list = list.as_fixed_size_list();
+    if list.is_null(0) {
+        bail!("row {row} has no vector (its '{column}' is null)");
+    }
+    let values = list.value(0);
+    Ok((
+        values.as_primitive::<Float32Type>().values().to_vec(),
+        *dim as usize,
+    ))
 }
 
 /// Queries from a .npy file of float32 (or float64) values: a vector, or a matrix with one
