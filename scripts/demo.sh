@@ -20,6 +20,8 @@ run import "$dir/sample.parquet" "$dir/dataset" --mode append
 run delete "$dir/dataset" --where "category = 7"
 run tag create "$dir/dataset" before-compact
 run compact "$dir/dataset"
+printf '\n# Every row is there twice (the sample was imported, then appended), so row 42 and its\n'
+printf '# copy come first. The index search is approximate: random vectors have no clusters.\n'
 run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
 run index create "$dir/dataset" --column vector --partitions 256 --sub-vectors 16
 run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
