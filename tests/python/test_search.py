@@ -52,7 +52,8 @@ def test_search_flat_then_indexed(shoal, tmp_path):
     assert uncached["cached_fragments"] == 0 and uncached["flat_read"]["rows"] == 6000
 
     # An index, then rows appended after it: still found.
-    shoal("index", "create", ds, "--column", "vector", "--partitions", "16", "--sub-vectors", "8")
+    shoal("index", "create", ds, "--column", "vector", "--partitions", "16", "--sub-vectors", "8",
+          "--iterations", "10")
     listed = json.loads(shoal("index", "list", ds, "--json").stdout)
     assert listed[0]["name"] == "vector_idx" and listed[0]["rows"] == 6000
     extra = rng.normal(0, 10, size=(10, 32)).astype(np.float32)

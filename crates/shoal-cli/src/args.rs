@@ -344,6 +344,9 @@ pub enum IndexCommand {
         /// PQ sub-vectors (must divide the dimension); defaults to dimension / 8.
         #[arg(long)]
         sub_vectors: Option<usize>,
+        /// Most k-means iterations, for the partitions and each sub-space (default 25).
+        #[arg(long)]
+        iterations: Option<usize>,
         #[arg(long, value_enum, default_value = "l2")]
         metric: MetricArg,
     },

@@ -22,6 +22,7 @@ pub fn run(command: &IndexCommand) -> Result<()> {
             name,
             partitions,
             sub_vectors,
+            iterations,
             metric: m,
         } => {
             let dataset = open_dataset(dataset, &VersionArgs::default())?;
@@ -29,6 +30,7 @@ pub fn run(command: &IndexCommand) -> Result<()> {
                 name: name.clone(),
                 partitions: *partitions,
                 sub_vectors: *sub_vectors,
+                iterations: *iterations,
                 ..IndexParams::new(metric(*m))
             };
             let (callback, bars) = progress_bars();
