@@ -33,7 +33,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench_util import DEFAULT_ANCHORS, build_binary, contended, ensure_venv, logger, run_measured
+from bench_util import (DEFAULT_ANCHORS, build_binary, contended, ensure_venv, logger,
+                        run_measured, warm)
 
 log = logger("search_bench")
 
@@ -230,7 +231,6 @@ def summary(anchors, res):
 
 def run_anchor_w1(args, anchors, w1, jsonl):
     """The anchors' own Lance W1 cases and the W5 floor, into `jsonl`."""
-    from bench_util import warm
     for workload, filt, files in (("W1", "lance frag", [w1 / "frag.lance"]),
                                   ("W1", "lance one", [w1 / "one.lance"]),
                                   ("W5", "", [w1 / "vectors.npy"])):

@@ -92,9 +92,13 @@ impl Session {
         lock(&self.fragments).insert(key, open, bytes);
     }
 
+    fn vector_key(fragment: &Fragment, field_id: u32) -> String {
+        format!("{}|{field_id}", Self::key(fragment))
+    }
+
     /// The cached vectors of column `field_id` of `fragment`, if any.
     pub(crate) fn vectors(&self, fragment: &Fragment, field_id: u32) -> Option<CachedVectors> {
-        lock(&self.vectors).get(&format!("{}|{field_id}", Self::key(fragment)))
+        lock(&self.vectors).get(&Self::vector_key(fragment, field_id))
     }
 
     /// Keeps the vectors of column `field_id` of `fragment` (all its live rows).
@@ -108,8 +112,7 @@ impl Session {
             .iter()
             .map(|b| b.get_array_memory_size() as u64)
             .sum();
-        let key = format!("{}|{field_id}", Self::key(fragment));
-        lock(&self.vectors).insert(key, batches.into(), bytes);
+        lock(&self.vectors).insert(Self::vector_key(fragment, field_id), batches.into(), bytes);
     }
 
     /// Bytes of vectors the session may keep, and keeps now.

@@ -113,6 +113,9 @@ async fn score_cached(
     k: usize,
     metric: Metric,
 ) -> Result<(Vec<TopK>, Duration)> {
+    if cached.is_empty() {
+        return Ok((empty(&queries, k), Duration::ZERO));
+    }
     let batches: Vec<RecordBatch> = cached.iter().flat_map(|b| b.iter().cloned()).collect();
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let per_share = rows.div_ceil(shoal_runtime::config().cpu_threads.max(1));

@@ -1,9 +1,9 @@
 //! What a vector search is asked: the vector column (checked to be one) and the query
 //! vectors (checked against it).
 
-use arrow_array::cast::AsArray;
 use std::borrow::Cow;
 
+use arrow_array::cast::AsArray;
 use arrow_array::types::{Float16Type, Float32Type};
 use arrow_array::{Array, FixedSizeListArray, RecordBatch};
 use arrow_schema::DataType;
