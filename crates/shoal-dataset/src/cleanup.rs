@@ -8,6 +8,10 @@
 //! (An age of zero is only safe with no writer running.) Manifests go before the files they
 //! referenced, oldest first, so a cleanup interrupted at any point leaves every remaining
 //! version whole; the next cleanup finishes the job.
+//!
+//! Only files the dataset's own naming made are ever deleted ([`layout::own_file`]: data,
+//! deletion and index files directly in their folders, manifests): anything else under the
+//! dataset's root, in any folder, is someone else's and stays.
 
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
@@ -16,7 +20,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::layout;
+use crate::layout::{self, OwnFile};
 use crate::tags;
 
 /// Deletes issued at once.
@@ -75,7 +79,11 @@ impl Dataset {
         for dir in [layout::DATA_DIR, layout::DELETIONS_DIR, layout::INDICES_DIR] {
             for object in shoal_io::list(&self.root().child(dir)).await? {
                 let path = format!("{dir}/{}", object.path);
-                if !referenced.contains(&path) && object.last_modified < cutoff {
+                let removable = matches!(
+                    layout::own_file(&path),
+                    Some(OwnFile::Data | OwnFile::Deletion | OwnFile::Index)
+                );
+                if removable && !referenced.contains(&path) && object.last_modified < cutoff {
                     unreferenced.push((path, object.size));
                 }
             }

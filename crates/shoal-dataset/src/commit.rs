@@ -7,6 +7,10 @@
 //! randomised pause. A change that does not fit fails with [`Error::Conflict`] naming both
 //! operations. Nothing half-written is ever visible: until the manifest exists, the new data
 //! files are referenced by nothing (`cleanup` removes files no version references).
+//!
+//! A version number is used once: a manifest numbered at or below the `_latest` hint is never
+//! created, even when it is missing (removed by `cleanup`, or lost), since that number was
+//! committed before; the writer catches up instead.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -48,19 +52,23 @@ async fn try_commit(
 ) -> Result<Arc<Manifest>> {
     let mut base = base;
     let mut storage_errors = 0;
+    let used = versions::read_hint(root).await?.unwrap_or(0);
     for attempt in 0..MAX_ATTEMPTS {
         let next = change.apply(base.as_deref(), now_ms(), &root.uri)?;
         let location = layout::manifest(root, next.version);
-        match shoal_io::put_if_not_exists(&location, Bytes::from(next.encode())).await {
-            Ok(true) => {
-                versions::write_hint(root, next.version).await;
-                return Ok(Arc::new(next));
+        // At or below the hint, the number was used: catch up as after a lost race.
+        if next.version > used {
+            match shoal_io::put_if_not_exists(&location, Bytes::from(next.encode())).await {
+                Ok(true) => {
+                    versions::write_hint(root, next.version).await;
+                    return Ok(Arc::new(next));
+                }
+                Ok(false) => {}
+                // The outcome is unknown (the request may have succeeded): look, as after a
+                // lost race, which finds our own manifest if it is there.
+                Err(_) if storage_errors < MAX_STORAGE_ERRORS => storage_errors += 1,
+                Err(e) => return Err(e.into()),
             }
-            Ok(false) => {}
-            // The outcome is unknown (the request may have succeeded): look, as after a
-            // lost race, which finds our own manifest if it is there.
-            Err(_) if storage_errors < MAX_STORAGE_ERRORS => storage_errors += 1,
-            Err(e) => return Err(e.into()),
         }
         // Lost the race (or do not know): catch up with everything committed since `base`.
         let mut seen = base.as_ref().map_or(0, |b| b.version);
@@ -97,7 +105,8 @@ async fn try_commit(
 
 /// Whether a failed commit certainly committed nothing, so that the files written for it
 /// may be deleted. After a storage error the manifest may exist all the same (a request can
-/// succeed and still report failure), so those files must stay for `cleanup` to judge.
+/// succeed and still report failure), so those files must stay for `cleanup` to judge. A
+/// missing latest manifest means no manifest above the hint exists, ours included.
 fn certainly_not_committed(error: &Error) -> bool {
     matches!(
         error,
@@ -105,6 +114,7 @@ fn certainly_not_committed(error: &Error) -> bool {
             | Error::TooManyRetries { .. }
             | Error::DatasetExists { .. }
             | Error::DatasetNotFound { .. }
+            | Error::LatestManifestMissing { .. }
     )
 }
 

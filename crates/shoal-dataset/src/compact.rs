@@ -9,7 +9,7 @@ use shoal_format::WriteOptions;
 
 use crate::change::Change;
 use crate::commit::{commit, discard};
-use crate::data_files::DataFilesWriter;
+use crate::data_files::{DataFilesWriter, MAX_ROWS_PER_FILE};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
@@ -24,7 +24,7 @@ const FRAGMENTS_AT_ONCE: usize = 4;
 #[derive(Debug, Clone)]
 pub struct CompactOptions {
     /// Fragments with fewer live rows than this are merged with their neighbours, up to
-    /// this many rows per new fragment.
+    /// this many rows per new fragment: 1 to 2^32 - 1.
     pub target_rows_per_fragment: u64,
     /// Rewrite fragments with deleted rows even when they are large, to drop those rows.
     pub materialize_deletions: bool,
@@ -46,11 +46,11 @@ impl Dataset {
     /// Compacts the dataset and returns the new version, or this one unchanged when there
     /// is nothing to compact.
     pub async fn compact(&self, options: &CompactOptions) -> Result<Dataset> {
-        if options.target_rows_per_fragment == 0 {
-            return Err(Error::InvalidArgument(
-                "the target rows per fragment must be at least 1".into(),
-            ));
-        }
+        Error::check_range(
+            "target_rows_per_fragment",
+            options.target_rows_per_fragment,
+            1..=MAX_ROWS_PER_FILE,
+        )?;
         let groups = plan(self.fragments(), options);
         if groups.is_empty() {
             return Ok(self.clone());

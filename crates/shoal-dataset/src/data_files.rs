@@ -26,17 +26,20 @@ pub(crate) struct DataFilesWriter {
 }
 
 impl DataFilesWriter {
+    /// A writer of files of `max_rows_per_file` rows at most (at least 1; more than
+    /// [`MAX_ROWS_PER_FILE`] means that many).
     pub(crate) fn new(
         root: ObjectLocation,
         schema: SchemaRef,
         options: WriteOptions,
         max_rows_per_file: u64,
     ) -> Self {
+        debug_assert!(max_rows_per_file >= 1, "callers check the parameter");
         Self {
             root,
             schema,
             options,
-            max_rows_per_file: max_rows_per_file.clamp(1, MAX_ROWS_PER_FILE),
+            max_rows_per_file: max_rows_per_file.min(MAX_ROWS_PER_FILE),
             current: None,
             files: Vec::new(),
         }

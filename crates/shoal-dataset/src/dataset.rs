@@ -22,7 +22,7 @@ use crate::manifest::{Fragment, Manifest};
 use crate::projection::column_indices;
 use crate::scan::stats::Collector;
 use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE_BYTES};
-use crate::{tags, versions};
+use crate::{site, tags, versions};
 
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
@@ -46,7 +46,7 @@ impl Dataset {
     /// Opens the latest version of the dataset at a resolved location (one made with
     /// storage options, or behind a simulated store).
     pub async fn open_at(root: ObjectLocation) -> Result<Self> {
-        let manifest = versions::latest(&root)
+        let manifest = site::latest(&root)
             .await?
             .ok_or_else(|| Error::DatasetNotFound {
                 uri: root.uri.clone(),
@@ -61,9 +61,11 @@ impl Dataset {
 
     /// Opens version `version` of the dataset at a resolved location.
     pub async fn open_version_at(root: ObjectLocation, version: u64) -> Result<Self> {
-        match versions::load(&root, version).await? {
-            Some(manifest) => Ok(Self::from_parts(root, manifest)),
-            None => {
+        match versions::load(&root, version).await {
+            Ok(Some(manifest)) => Ok(Self::from_parts(root, manifest)),
+            Err(error @ Error::Io(_)) => Err(site::explain(&root, error).await),
+            Err(error) => Err(error),
+            Ok(None) => {
                 let latest = Self::open_at(root).await?;
                 Err(Error::VersionNotFound {
                     uri: latest.root.uri,

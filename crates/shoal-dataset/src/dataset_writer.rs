@@ -13,27 +13,28 @@ use shoal_io::{resolve, ObjectLocation};
 
 use crate::change::Change;
 use crate::commit::commit;
-use crate::data_files::DataFilesWriter;
+use crate::data_files::{DataFilesWriter, MAX_ROWS_PER_FILE};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
-use crate::versions;
+use crate::site;
 
 /// How a write relates to what is already at the URI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteMode {
-    /// Create a new dataset; fails if one exists.
+    /// Create a new dataset; fails if one exists, or if the location holds anything else.
     Create,
     /// Add rows to an existing dataset with the same schema.
     Append,
-    /// Replace every row (and possibly the schema) of a dataset, creating it if needed.
+    /// Replace every row (and possibly the schema) of a dataset, creating it if needed (as
+    /// [`WriteMode::Create`] does).
     Overwrite,
 }
 
 /// How data files are written.
 #[derive(Debug, Clone)]
 pub struct WriteParams {
-    /// Rows per data file (fragment) at most; at most 2^32 - 1.
+    /// Rows per data file (fragment) at most: 1 to 2^32 - 1.
     pub max_rows_per_file: u64,
     /// Page size and compression of the data files.
     pub file: WriteOptions,
@@ -78,7 +79,12 @@ impl DatasetWriter {
     ) -> Result<Self> {
         let uri = root.uri.clone();
         let uri = uri.as_str();
-        let base = versions::latest(&root).await?;
+        Error::check_range(
+            "max_rows_per_file",
+            params.max_rows_per_file,
+            1..=MAX_ROWS_PER_FILE,
+        )?;
+        let base = site::latest(&root).await?;
         match (mode, &base) {
             (WriteMode::Create, Some(b)) => {
                 return Err(Error::DatasetExists {
@@ -100,6 +106,7 @@ impl DatasetWriter {
                     });
                 }
             }
+            (WriteMode::Create | WriteMode::Overwrite, None) => site::check_vacant(&root).await?,
             _ => {}
         }
         shoal_format::check_schema(&schema).map_err(Error::format(uri))?;

@@ -1,4 +1,7 @@
 //! The error type of the pipelines: format and storage errors with the file they are about.
+//!
+//! Each message says everything, the underlying error's text included, so no variant exposes
+//! that error again as its `source()`: a chain printer (anyhow's `{:#}`) would repeat it.
 
 use shoal_format::FormatError;
 use shoal_io::IoError;
@@ -36,6 +39,34 @@ pub enum Error {
     /// No dataset exists at the URI.
     #[error("no dataset at '{uri}'")]
     DatasetNotFound { uri: String },
+
+    /// The URI names a file (an object) where a dataset directory was expected.
+    #[error("'{uri}' is a file, not a dataset directory")]
+    NotADatasetDirectory { uri: String },
+
+    /// A dataset was to be created where something else already is.
+    #[error(
+        "'{uri}' holds no dataset but is not empty (found {found}); create the dataset in a \
+         new or empty location"
+    )]
+    LocationNotEmpty {
+        uri: String,
+        /// A few of the entries found, quoted, relative to the location.
+        found: String,
+    },
+
+    /// The `_latest` hint records a version whose manifest is gone, and no newer one exists:
+    /// serving an older version would be a silent rollback, and the next commit would reuse
+    /// the number.
+    #[error(
+        "'{uri}': version {version} is recorded as the latest but its manifest '{manifest}' is \
+         missing, so the dataset cannot be opened safely (restore the manifest)"
+    )]
+    LatestManifestMissing {
+        uri: String,
+        version: u64,
+        manifest: String,
+    },
 
     /// A dataset already exists where one was to be created.
     #[error(
@@ -110,9 +141,35 @@ pub enum Error {
     #[error("{0}")]
     InvalidArgument(String),
 
+    /// A numeric parameter out of its range.
+    #[error("{parameter} must be {expected} (got {value})")]
+    InvalidParameter {
+        /// The parameter's name, as the API spells it (`max_rows_per_file`).
+        parameter: &'static str,
+        value: String,
+        /// What it must be (`at least 1`, `1 to 4294967295`).
+        expected: String,
+    },
+
+    /// A vector an index would be built from holds NaN or an infinity.
+    #[error(
+        "'{uri}': column '{column}' has a non-finite value ({value}) in the vector of the row at \
+         address {address} (fragment {fragment}, row {row}); an index needs finite vectors: \
+         fix or delete that row"
+    )]
+    NonFiniteVector {
+        uri: String,
+        column: String,
+        /// The row's address (see [`crate::row_address`]).
+        address: u64,
+        fragment: u64,
+        row: u64,
+        value: f32,
+    },
+
     /// Arrow failed to assemble a result.
     #[error("arrow: {0}")]
-    Arrow(#[from] arrow_schema::ArrowError),
+    Arrow(arrow_schema::ArrowError),
 
     /// Work handed to the runtimes failed (a panic in decoding is reported here, not
     /// propagated), or a blocking call was made from async code.
@@ -120,7 +177,42 @@ pub enum Error {
     Runtime(#[from] shoal_runtime::RuntimeError),
 }
 
+impl From<arrow_schema::ArrowError> for Error {
+    fn from(error: arrow_schema::ArrowError) -> Self {
+        Error::Arrow(error)
+    }
+}
+
 impl Error {
+    /// An [`Error::InvalidParameter`].
+    pub(crate) fn invalid_parameter(
+        parameter: &'static str,
+        value: impl std::fmt::Display,
+        expected: impl Into<String>,
+    ) -> Self {
+        Error::InvalidParameter {
+            parameter,
+            value: value.to_string(),
+            expected: expected.into(),
+        }
+    }
+
+    /// An [`Error::InvalidParameter`] unless `value` is in `range`.
+    pub(crate) fn check_range<T>(
+        parameter: &'static str,
+        value: T,
+        range: std::ops::RangeInclusive<T>,
+    ) -> Result<()>
+    where
+        T: PartialOrd + std::fmt::Display,
+    {
+        if range.contains(&value) {
+            return Ok(());
+        }
+        let expected = format!("{} to {}", range.start(), range.end());
+        Err(Error::invalid_parameter(parameter, value, expected))
+    }
+
     pub(crate) fn format(uri: &str) -> impl FnOnce(FormatError) -> Error + '_ {
         move |error| Error::Format {
             uri: uri.to_string(),

@@ -2,7 +2,9 @@
 //! a vector column, encodes every live row, writes the index file under `_indices/` and
 //! commits it as the next version; [`Dataset::optimize_index`] adds the fragments appended
 //! since, encoded with the same model (no retraining). Both read through the scan pipeline
-//! (vector column only) and compute on the CPU pool, reporting progress as they go.
+//! (vector column only) and compute on the CPU pool, reporting progress as they go. Rows
+//! whose vector is null are left out; a vector holding NaN or an infinity stops the build
+//! with an error naming its column, row and value.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -39,11 +41,11 @@ pub struct IndexParams {
     /// Defaults to `<column>_idx`; an index of the same name is replaced.
     pub name: Option<String>,
     pub metric: Metric,
-    /// Defaults to about the square root of the rows.
+    /// Defaults to about the square root of the rows; 1 to the rows.
     pub partitions: Option<usize>,
-    /// Defaults to dim / 8 (16 for 128 dimensions).
+    /// Defaults to dim / 8 (16 for 128 dimensions); must divide the dimension.
     pub sub_vectors: Option<usize>,
-    /// k-means iterations (default 25).
+    /// k-means iterations (default 25); at least 1.
     pub iterations: Option<usize>,
 }
 
@@ -70,23 +72,17 @@ impl Dataset {
         progress: Option<ProgressCallback>,
     ) -> Result<Dataset> {
         let column = VectorColumn::find(self, column)?;
-        let rows = self.num_rows() as usize;
-        let mut ivf = IvfPqParams::new(rows.max(1), column.dim, params.metric);
-        if let Some(p) = params.partitions {
-            ivf.partitions = p;
-        }
-        if let Some(m) = params.sub_vectors {
-            ivf.sub_vectors = m;
-        }
-        if let Some(i) = params.iterations {
-            ivf.iterations = i;
-        }
-        if ivf.partitions == 0 || ivf.partitions > rows {
+        let name = params
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_idx", column.name));
+        if let Some(problem) = layout::name_problem(&name) {
             return Err(Error::InvalidArgument(format!(
-                "an index of {} partitions needs at least as many rows; the dataset has {rows}",
-                ivf.partitions
+                "invalid index name '{name}': {problem}"
             )));
         }
+        let rows = self.num_rows() as usize;
+        let ivf = ivf_params(params, rows, column.dim)?;
         let progress = progress.unwrap_or_else(|| Arc::new(|_| {}));
         let wanted = rows.min((ivf.partitions * SAMPLE_PER_PARTITION).max(MIN_SAMPLE));
         let training = read_sample(self, &column, wanted, ivf.seed, &progress).await?;
@@ -99,10 +95,6 @@ impl Dataset {
         let model = Arc::new(model);
         let (partition, addresses, codes) =
             encode_fragments(self, &column, model.clone(), fragments.clone(), &progress).await?;
-        let name = params
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{}_idx", column.name));
         let build = move || IvfPqIndex::new((*model).clone(), &partition, &addresses, &codes);
         self.commit_index(name, &column, build, fragments).await
     }
@@ -216,6 +208,35 @@ impl Dataset {
     }
 }
 
+/// The model's parameters: `params` over the defaults for `rows` vectors of `dim`
+/// dimensions, each checked.
+fn ivf_params(params: &IndexParams, rows: usize, dim: usize) -> Result<IvfPqParams> {
+    let mut ivf = IvfPqParams::new(rows.max(1), dim, params.metric);
+    ivf.partitions = params.partitions.unwrap_or(ivf.partitions);
+    ivf.sub_vectors = params.sub_vectors.unwrap_or(ivf.sub_vectors);
+    ivf.iterations = params.iterations.unwrap_or(ivf.iterations);
+    if ivf.partitions == 0 {
+        return Err(Error::invalid_parameter("partitions", 0, "at least 1"));
+    }
+    if ivf.partitions > rows {
+        return Err(Error::InvalidArgument(format!(
+            "an index of {} partitions needs at least as many rows; the dataset has {rows}",
+            ivf.partitions
+        )));
+    }
+    if ivf.sub_vectors == 0 || dim % ivf.sub_vectors != 0 {
+        return Err(Error::invalid_parameter(
+            "sub_vectors",
+            ivf.sub_vectors,
+            format!("a divisor of the vectors' dimension ({dim})"),
+        ));
+    }
+    if ivf.iterations == 0 {
+        return Err(Error::invalid_parameter("iterations", 0, "at least 1"));
+    }
+    Ok(ivf)
+}
+
 /// About `wanted` live vectors of `column`, chosen at random (with `seed`), row-major.
 async fn read_sample(
     ds: &Dataset,
@@ -227,15 +248,24 @@ async fn read_sample(
     let rows = ds.num_rows() as usize;
     let mut picked: Vec<usize> = sample(&mut StdRng::seed_from_u64(seed), rows, wanted).into_vec();
     picked.sort_unstable();
-    let mut stream = ds.scan().projection(vec![column.index]).stream().await?;
+    let mut stream = ds
+        .scan()
+        .projection(vec![column.index])
+        .with_row_addresses(true)
+        .stream()
+        .await?;
     let mut out = Vec::with_capacity(wanted * column.dim);
     let (mut offset, mut next) = (0usize, 0usize);
     while let Some(batch) = stream.try_next().await? {
         let (vectors, nulls) = vectors_of(&batch, 0);
+        let addresses = batch.column(1).as_primitive::<UInt64Type>().values();
         let end = offset + batch.num_rows();
         while next < picked.len() && picked[next] < end {
             let row = picked[next] - offset;
             if !nulls.as_ref().is_some_and(|n| n[row]) {
+                if let Some(bad) = first_non_finite(&vectors, column.dim, [row], addresses) {
+                    return Err(non_finite(ds, column, bad));
+                }
                 out.extend_from_slice(&vectors[row * column.dim..(row + 1) * column.dim]);
             }
             next += 1;
@@ -271,9 +301,9 @@ async fn encode_fragments(
             let model = model.clone();
             async move {
                 let batch = batch?;
-                Ok::<_, Error>(
-                    shoal_runtime::spawn_cpu(move || encode_batch(&model, &batch)).await?,
-                )
+                shoal_runtime::spawn_cpu(move || encode_batch(&model, &batch))
+                    .await?
+                    .map_err(|bad| non_finite(ds, column, bad))
             }
         })
         .buffer_unordered(batches_in_flight());
@@ -294,26 +324,64 @@ async fn encode_fragments(
 }
 
 /// Partition, address and code of the non-null vectors of one batch (vectors, then row
-/// addresses), and the batch's rows. CPU only.
-fn encode_batch(model: &IvfPqModel, batch: &RecordBatch) -> (Vec<u32>, Vec<u64>, Vec<u8>, u64) {
+/// addresses), and the batch's rows; or the first non-finite value and its row's address.
+/// CPU only.
+fn encode_batch(model: &IvfPqModel, batch: &RecordBatch) -> Result<Encoded, (u64, f32)> {
     let (vectors, nulls) = vectors_of(batch, 0);
     let addresses = batch.column(1).as_primitive::<UInt64Type>().values();
     let rows = batch.num_rows() as u64;
-    let Some(nulls) = nulls else {
-        let (partition, codes) = model.encode(&vectors, &|_| {});
-        return (partition, addresses.to_vec(), codes, rows);
-    };
     let dim = model.dim;
+    let Some(nulls) = nulls else {
+        if let Some(bad) = first_non_finite(&vectors, dim, 0..batch.num_rows(), addresses) {
+            return Err(bad);
+        }
+        let (partition, codes) = model.encode(&vectors, &|_| {});
+        return Ok((partition, addresses.to_vec(), codes, rows));
+    };
     let keep: Vec<usize> = (0..batch.num_rows()).filter(|i| !nulls[*i]).collect();
+    if let Some(bad) = first_non_finite(&vectors, dim, keep.iter().copied(), addresses) {
+        return Err(bad);
+    }
     let picked: Vec<f32> = keep
         .iter()
         .flat_map(|i| vectors[i * dim..(i + 1) * dim].iter().copied())
         .collect();
     let (partition, codes) = model.encode(&picked, &|_| {});
-    (
+    Ok((
         partition,
         keep.iter().map(|i| addresses[*i]).collect(),
         codes,
         rows,
-    )
+    ))
+}
+
+/// What [`encode_batch`] makes: partitions, addresses and codes of the encoded rows, and
+/// the rows read.
+type Encoded = (Vec<u32>, Vec<u64>, Vec<u8>, u64);
+
+/// The first NaN or infinite value among the vectors `rows` (row-major, `dim` values each)
+/// and the address of its row.
+fn first_non_finite(
+    vectors: &[f32],
+    dim: usize,
+    rows: impl IntoIterator<Item = usize>,
+    addresses: &[u64],
+) -> Option<(u64, f32)> {
+    rows.into_iter().find_map(|row| {
+        let vector = &vectors[row * dim..(row + 1) * dim];
+        let value = vector.iter().find(|v| !v.is_finite())?;
+        Some((addresses[row], *value))
+    })
+}
+
+/// The error for a non-finite `value` in the vector of the row at `address`.
+fn non_finite(ds: &Dataset, column: &VectorColumn, (address, value): (u64, f32)) -> Error {
+    Error::NonFiniteVector {
+        uri: ds.uri().to_string(),
+        column: column.name.clone(),
+        address,
+        fragment: address >> 32,
+        row: address & u64::from(u32::MAX),
+        value,
+    }
 }

@@ -29,6 +29,7 @@ mod file_writer;
 mod fragment;
 mod framing;
 mod index_build;
+mod index_coverage;
 mod layout;
 mod lru;
 mod manifest;
@@ -37,6 +38,8 @@ mod projection;
 mod scan;
 mod search;
 mod session;
+mod site;
+mod sql_floats;
 mod tags;
 mod take;
 mod versions;
@@ -49,6 +52,7 @@ pub use error::{Error, Result};
 pub use file_reader::FileReader;
 pub use file_writer::{FileWriter, WrittenFile};
 pub use index_build::{IndexParams, ProgressCallback};
+pub use index_coverage::IndexCoverage;
 pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
@@ -64,5 +68,6 @@ pub use search::{
 };
 pub use session::DEFAULT_VECTOR_CACHE_BYTES;
 pub use shoal_vector::{Metric, Progress};
+pub use sql_floats::canonical as canonical_floats;
 pub use tags::Tag;
 pub use take::{FetchedTake, TakePlan, TakeTask};

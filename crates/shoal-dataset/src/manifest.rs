@@ -64,9 +64,10 @@ pub struct IndexEntry {
     /// Size of the index file in bytes.
     pub size: u64,
     /// Ids of the fragments whose rows the index holds (as they were when it was built;
-    /// fragments since removed are ignored by searches).
+    /// fragments since removed are ignored by searches). What it covers of a version is
+    /// [`Manifest::index_coverage`].
     pub fragments: Vec<u64>,
-    /// Rows the index holds.
+    /// Rows the index file holds (as built, deleted ones included).
     pub rows: u64,
 }
 

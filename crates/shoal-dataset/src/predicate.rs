@@ -5,7 +5,7 @@
 //! bare (`id`) or double-quoted (`"my col"`). The literal is a number, `true`/`false`, or a
 //! single-quoted string (`'it''s'`); it is converted to the column's type with Arrow's cast
 //! rules, so `date = '2024-01-31'` and `ts < '2024-01-31T12:00:00'` work. Rows where the
-//! column is null never match.
+//! column is null never match; floats compare as in SQL (`sql_floats`: -0.0 = 0, NaN = NaN).
 
 use arrow_array::{Array, ArrayRef, BooleanArray, Datum, RecordBatch, Scalar, StringArray};
 use arrow_cast::cast::{cast_with_options, CastOptions};
@@ -13,6 +13,7 @@ use arrow_schema::{DataType, Schema};
 
 use crate::error::{Error, Result};
 use crate::projection::column_indices;
+use crate::sql_floats;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +132,7 @@ impl Predicate {
         Ok(BoundPredicate {
             column: index,
             op: self.op,
-            value: Scalar::new(value),
+            value: Scalar::new(sql_floats::canonical(&value)),
         })
     }
 }
@@ -148,7 +149,14 @@ pub(crate) struct BoundPredicate {
 impl BoundPredicate {
     /// Which rows of `batch` (holding only the predicate's column) match; null is no match.
     pub(crate) fn evaluate(&self, batch: &RecordBatch) -> Result<BooleanArray> {
-        let column: &dyn Datum = batch.column(0);
+        let column = batch.column(0);
+        let canonical;
+        let column: &dyn Datum = if sql_floats::needs_canonical(column.data_type()) {
+            canonical = sql_floats::canonical(column);
+            &canonical
+        } else {
+            column
+        };
         let result = match self.op {
             CompareOp::Eq => arrow_ord::cmp::eq(column, &self.value),
             CompareOp::NotEq => arrow_ord::cmp::neq(column, &self.value),

@@ -72,26 +72,15 @@ async fn list_names(root: &ObjectLocation) -> Result<String> {
     })
 }
 
-/// Tag names are 1 to 100 characters of letters, digits, `.`, `_` and `-`, and do not start
-/// with `.`: safe as object names on every store.
+/// Fails unless `name` can name a tag (see [`layout::name_problem`]).
 fn validate(name: &str) -> Result<()> {
-    let invalid = |reason: &str| Error::InvalidTagName {
-        name: name.to_string(),
-        reason: reason.to_string(),
-    };
-    if name.is_empty() || name.len() > 100 {
-        return Err(invalid("a tag name has 1 to 100 characters"));
+    match layout::name_problem(name) {
+        Some(reason) => Err(Error::InvalidTagName {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        }),
+        None => Ok(()),
     }
-    if name.starts_with('.') {
-        return Err(invalid("a tag name cannot start with '.'"));
-    }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        return Err(invalid("use letters, digits, '.', '_' and '-'"));
-    }
-    Ok(())
 }
 
 impl Dataset {

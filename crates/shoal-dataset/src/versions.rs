@@ -6,6 +6,12 @@
 //! however many versions exist. A stale hint (a writer died between its commit and the hint)
 //! costs one more probe per version it is behind; a missing or garbled hint falls back to
 //! listing `_versions/`.
+//!
+//! The hint is also a record: the version it names was committed. When that manifest is
+//! missing and no manifest at least as new is listed (a stale hint whose version `cleanup`
+//! removed always has a newer one), the dataset lost its latest version; opening it then
+//! fails ([`Error::LatestManifestMissing`]) rather than serving an older version, and
+//! commits never create a manifest numbered at or below the hint (see `commit.rs`).
 
 use std::sync::Arc;
 
@@ -38,7 +44,17 @@ pub(crate) async fn latest(root: &ObjectLocation) -> Result<Option<Arc<Manifest>
             match (hinted?, next?) {
                 (Some(h), None) => return Ok(Some(h)),
                 (_, Some(n)) => Some(n),
-                (None, None) => highest_listed(root).await?,
+                (None, None) => {
+                    let listed = highest_listed(root).await?;
+                    if listed.as_ref().is_none_or(|m| m.version < v) {
+                        return Err(Error::LatestManifestMissing {
+                            uri: root.uri.clone(),
+                            version: v,
+                            manifest: layout::manifest(root, v).uri,
+                        });
+                    }
+                    listed
+                }
             }
         }
         None => highest_listed(root).await?,
@@ -52,7 +68,8 @@ pub(crate) async fn latest(root: &ObjectLocation) -> Result<Option<Arc<Manifest>
     }
 }
 
-async fn read_hint(root: &ObjectLocation) -> Result<Option<u64>> {
+/// The version the `_latest` hint records, if it holds one.
+pub(crate) async fn read_hint(root: &ObjectLocation) -> Result<Option<u64>> {
     match shoal_io::get(&root.child(layout::LATEST_HINT)).await {
         Ok(bytes) => Ok(std::str::from_utf8(&bytes)
             .ok()

@@ -1,6 +1,7 @@
 //! Bad input gets a clear, typed error and changes nothing: a corrupt manifest, a missing or
-//! replaced data file, a corrupt deletion file, a wrong-schema append and an unknown URI
-//! scheme.
+//! replaced data file, a corrupt deletion file, a wrong-schema append, an unknown URI
+//! scheme, duplicate column names and out-of-range parameters; and every error says its
+//! cause once, even through a chain printer.
 
 mod support;
 
@@ -198,4 +199,124 @@ async fn an_unknown_scheme_is_refused_by_name() {
             "{err}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_column_names_are_refused_naming_them_and_nothing_is_written() {
+    let (_dir, uris) = uris("duplicate-names");
+    let int = |name: &str| Field::new(name, DataType::Int64, true);
+    let point = DataType::Struct(vec![int("x"), int("y"), int("x")].into());
+    let duplicated = Arc::new(Schema::new(vec![
+        int("a"),
+        int("a"),
+        int("b"),
+        Field::new("p", point, true),
+    ]));
+    for uri in &uris {
+        let err = DatasetWriter::new(
+            uri,
+            duplicated.clone(),
+            WriteMode::Create,
+            WriteParams::default(),
+        )
+        .await
+        .err()
+        .expect("refused");
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                &err,
+                Error::Format {
+                    error: shoal_format::FormatError::DuplicateNames { .. },
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("duplicate column names: 'a', 'p.x'") && !msg.contains("'b'"),
+            "{msg}"
+        );
+        assert!(snapshot(uri).await.is_empty());
+        let file = format!("{uri}.shoal");
+        let err = shoal_dataset::FileWriter::create(&file, duplicated.clone(), Default::default())
+            .err()
+            .expect("refused");
+        assert!(err.to_string().contains("duplicate column names"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_and_oversized_rows_per_file_are_refused_by_parameter_name() {
+    let (_dir, uris) = uris("bad-rows-per-file");
+    for uri in &uris {
+        for rows in [0, 1 << 32] {
+            let err = write(uri, WriteMode::Create, &[batch(0, 3)], rows)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+            assert_eq!(
+                err.to_string(),
+                format!("max_rows_per_file must be 1 to 4294967295 (got {rows})")
+            );
+            assert!(snapshot(uri).await.is_empty());
+        }
+        let ds = write(uri, WriteMode::Create, &[batch(0, 3)], 1)
+            .await
+            .unwrap();
+        assert_eq!(ds.fragments().len(), 3);
+        for target in [0, 1 << 32] {
+            let options = shoal_dataset::CompactOptions {
+                target_rows_per_fragment: target,
+                ..Default::default()
+            };
+            let err = ds.compact(&options).await.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("target_rows_per_fragment must be 1 to 4294967295 (got {target})")
+            );
+        }
+    }
+}
+
+/// Each cause printed once: a chain printer (anyhow's `{:#}`) joins every `source()` to the
+/// message, so an error whose message includes its cause must not expose it again.
+#[test]
+fn errors_say_their_cause_once_through_a_chain_printer() {
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            text = format!("{text}: {c}");
+            cause = c.source();
+        }
+        text
+    }
+    let arrow = || arrow_schema::ArrowError::ComputeError("overflow in row 7".into());
+    let dataset = Error::from(arrow());
+    let format = shoal_format::FormatError::from(arrow());
+    let wrapped = Error::Format {
+        uri: "x.shoal".into(),
+        error: shoal_format::FormatError::from(arrow()),
+    };
+    for text in [chain(&dataset), chain(&format), chain(&wrapped)] {
+        assert_eq!(text.matches("overflow in row 7").count(), 1, "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_error_says_its_os_error_once_through_a_chain_printer() {
+    // Reading under a regular file fails with "Not a directory" from the OS.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain");
+    std::fs::write(&file, b"x").unwrap();
+    let under = file.join("ds");
+    let err = Dataset::open(under.to_str().unwrap()).await.unwrap_err();
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    assert_eq!(text.matches("os error 20").count(), 1, "{text}");
 }

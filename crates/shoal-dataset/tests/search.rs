@@ -1,7 +1,9 @@
 //! Vector search: flat results equal a brute-force reference exactly; several queries at
 //! once equal one at a time; an indexed search sees rows appended after the index was built
 //! and never deleted ones, finds what exact search finds on clustered data, and survives
-//! optimize; bad queries and columns are clear errors.
+//! optimize; bad queries and columns are clear errors, and so are parameters of zero; a
+//! non-finite vector stops an index build naming its row, and flat search leaves such rows
+//! out; an index's coverage of a version follows deletes, appends and compaction.
 
 mod support;
 
@@ -17,7 +19,8 @@ use half::f16;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shoal_dataset::{
-    Dataset, DatasetWriter, Error, IndexParams, Metric, WriteMode, WriteParams, DISTANCE_COLUMN,
+    row_address, CompactOptions, Dataset, DatasetWriter, Error, IndexCoverage, IndexParams, Metric,
+    WriteMode, WriteParams, DISTANCE_COLUMN,
 };
 use support::uris;
 
@@ -491,4 +494,178 @@ async fn indices_are_kept_by_changes_and_cleaned_up_with_their_versions() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("10000 partitions"), "{e}");
+}
+
+/// Small, quick index parameters for the 16-dimensional test vectors.
+fn quick_index() -> IndexParams {
+    IndexParams {
+        partitions: Some(2),
+        sub_vectors: Some(2),
+        iterations: Some(2),
+        ..IndexParams::new(Metric::L2)
+    }
+}
+
+#[tokio::test]
+async fn index_and_search_parameters_of_zero_are_refused_by_name() {
+    let (_dir, uris) = uris("search-zero-params");
+    let mut rng = StdRng::seed_from_u64(7);
+    let ds = create(&uris[0], &vectors(&mut rng, 300, 3), 1000).await;
+    let divisor = "a divisor of the vectors' dimension (16)";
+    for (params, expected) in [
+        (
+            IndexParams {
+                partitions: Some(0),
+                ..quick_index()
+            },
+            "partitions must be at least 1 (got 0)".to_string(),
+        ),
+        (
+            IndexParams {
+                sub_vectors: Some(0),
+                ..quick_index()
+            },
+            format!("sub_vectors must be {divisor} (got 0)"),
+        ),
+        (
+            IndexParams {
+                sub_vectors: Some(3),
+                ..quick_index()
+            },
+            format!("sub_vectors must be {divisor} (got 3)"),
+        ),
+        (
+            IndexParams {
+                iterations: Some(0),
+                ..quick_index()
+            },
+            "iterations must be at least 1 (got 0)".to_string(),
+        ),
+    ] {
+        let err = ds.create_index("vector", &params, None).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidParameter { .. }), "{err}");
+        assert_eq!(err.to_string(), expected);
+    }
+    assert_eq!(ds.latest().await.unwrap().version(), 1, "nothing committed");
+    let q = vectors(&mut rng, 1, 3);
+    let err = ds
+        .search("vector", &q)
+        .nprobes(0)
+        .execute()
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "nprobes must be at least 1 (got 0)");
+    let err = ds
+        .search("vector", &q)
+        .refine_factor(Some(0))
+        .execute()
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "refine_factor must be at least 1 (got 0)");
+}
+
+#[tokio::test]
+async fn a_non_finite_vector_stops_an_index_build_naming_column_row_and_value() {
+    let (_dir, uris) = uris("search-nan-index");
+    let mut rng = StdRng::seed_from_u64(8);
+    for uri in &uris {
+        // Row 250 is row 50 of fragment 1 (200 rows per file).
+        let mut data = vectors(&mut rng, 400, 4);
+        data[250 * DIM + 5] = f32::NAN;
+        let ds = create(uri, &data, 200).await;
+        let err = ds
+            .create_index("vector", &quick_index(), None)
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        match &err {
+            Error::NonFiniteVector {
+                column,
+                address,
+                fragment,
+                row,
+                value,
+                ..
+            } => {
+                assert_eq!(column, "vector");
+                assert_eq!(*address, row_address(1, 50));
+                assert_eq!((*fragment, *row), (1, 50));
+                assert!(value.is_nan());
+            }
+            _ => panic!("{msg}"),
+        }
+        assert!(
+            msg.contains("column 'vector'")
+                && msg.contains("(NaN)")
+                && msg.contains(&format!("address {}", row_address(1, 50)))
+                && msg.contains("fragment 1, row 50"),
+            "{msg}"
+        );
+        // Rows encoded without being sampled (optimize encodes appended fragments only)
+        // are checked too.
+        let ds = ds.delete("id = 250").await.unwrap();
+        let ds = ds
+            .create_index("vector", &quick_index(), None)
+            .await
+            .unwrap();
+        let mut more = vectors(&mut rng, 10, 4);
+        more[3 * DIM] = f32::INFINITY;
+        let ds = append(&ds, 400, &more).await;
+        let err = ds.optimize_index("vector_idx", None).await.unwrap_err();
+        assert!(
+            matches!(err, Error::NonFiniteVector { fragment: 2, row: 3, value, .. } if value == f32::INFINITY),
+            "{err}"
+        );
+        assert!(err.to_string().contains("(inf)"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn flat_search_leaves_out_rows_whose_vectors_hold_nan() {
+    let (_dir, uris) = uris("search-nan-flat");
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut data = vectors(&mut rng, 100, 0);
+    data[42 * DIM + 1] = f32::NAN;
+    let ds = create(&uris[0], &data, 1000).await;
+    let r = ds
+        .search("vector", &vectors(&mut rng, 1, 0))
+        .k(100)
+        .execute()
+        .await
+        .unwrap();
+    let ids = ids_of(&r.batches[0]);
+    assert_eq!(ids.len(), 99, "every row but the NaN one");
+    assert!(!ids.contains(&42));
+}
+
+#[tokio::test]
+async fn index_coverage_counts_what_the_version_still_has() {
+    let (_dir, uris) = uris("search-index-coverage");
+    let mut rng = StdRng::seed_from_u64(10);
+    let ds = create(&uris[0], &vectors(&mut rng, 600, 3), 200).await;
+    let ds = ds
+        .create_index("vector", &quick_index(), None)
+        .await
+        .unwrap();
+    let entry = ds.manifest().indices[0].clone();
+    let coverage = |ds: &Dataset| ds.manifest().index_coverage(&ds.manifest().indices[0]);
+    let covered = |fragments, rows, unindexed_fragments, unindexed_rows| IndexCoverage {
+        fragments,
+        rows,
+        unindexed_fragments,
+        unindexed_rows,
+    };
+    assert_eq!(coverage(&ds), covered(3, 600, 0, 0));
+    // Fragment 0 goes entirely, fragment 1 keeps 150 rows.
+    let ds = ds.delete("id < 250").await.unwrap();
+    assert_eq!(coverage(&ds), covered(2, 350, 0, 0));
+    let ds = append(&ds, 600, &vectors(&mut rng, 100, 3)).await;
+    assert_eq!(coverage(&ds), covered(2, 350, 1, 100));
+    // Compaction rewrites every fragment: the index holds none of the new ones.
+    let compacted = ds.compact(&CompactOptions::default()).await.unwrap();
+    assert_eq!(coverage(&compacted), covered(0, 0, 1, 450));
+    let emptied = compacted.delete("id >= 0").await.unwrap();
+    assert_eq!(coverage(&emptied), covered(0, 0, 0, 0));
+    // The entry itself still records what was built.
+    assert_eq!(emptied.manifest().indices[0], entry);
 }

@@ -2,7 +2,9 @@
 //!
 //! Every failure is a [`FormatError`] variant carrying the context it is about (column, page,
 //! byte offset). Corrupt input of any kind maps to [`FormatError::Corrupt`] or
-//! [`FormatError::Checksum`]; nothing in this crate panics on bytes read from disk.
+//! [`FormatError::Checksum`]; nothing in this crate panics on bytes read from disk. Each
+//! message includes the text of any underlying error, which is therefore not exposed again as
+//! `source()` (a chain printer would repeat it).
 
 use arrow_schema::{ArrowError, DataType};
 
@@ -37,6 +39,14 @@ pub enum FormatError {
     #[error("column '{column}': type {data_type} is not supported by the Shoal format")]
     UnsupportedType { column: String, data_type: DataType },
 
+    /// Two columns, or two fields of one struct, have the same name: the second could never
+    /// be reached by name.
+    #[error("duplicate column names: {names} (every column, and every field of a struct, needs a unique name)")]
+    DuplicateNames {
+        /// The duplicated names, quoted, nested ones as paths (`s.x`).
+        names: String,
+    },
+
     /// A batch does not match the schema the writer was created with.
     #[error("schema mismatch: {0}")]
     SchemaMismatch(String),
@@ -55,7 +65,13 @@ pub enum FormatError {
 
     /// An error from Arrow while building or validating arrays.
     #[error("arrow: {0}")]
-    Arrow(#[from] ArrowError),
+    Arrow(ArrowError),
+}
+
+impl From<ArrowError> for FormatError {
+    fn from(error: ArrowError) -> Self {
+        FormatError::Arrow(error)
+    }
 }
 
 impl FormatError {

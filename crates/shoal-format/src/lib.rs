@@ -27,6 +27,7 @@ mod error;
 mod fetched;
 mod format_version;
 mod metadata;
+mod names;
 mod page_decode;
 mod page_encode;
 mod plan;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use arrow_schema::{DataType, Field, FieldRef, Fields, Schema, TimeUnit};
 
 use crate::error::{FormatError, Result};
+use crate::names::check_unique_names;
 use crate::wire::{WireReader, WireWriter};
 
 /// Nested types deeper than this are refused, so that a crafted footer cannot overflow the
@@ -94,8 +95,10 @@ pub fn node_kind(dt: &DataType) -> NodeKind {
     }
 }
 
-/// Checks that every column of `schema` can be stored, naming the first one that cannot.
+/// Checks that every column of `schema` can be stored, naming the first one that cannot, and
+/// that no two columns (or fields of one struct) share a name.
 pub fn check_schema(schema: &Schema) -> Result<()> {
+    check_unique_names(schema.fields())?;
     for f in schema.fields() {
         check_type(f.name(), f.data_type(), 0)?;
     }

@@ -34,8 +34,12 @@ pub enum IoError {
         got: u64,
     },
 
-    /// The store failed the request.
-    #[error("'{uri}': {error}")]
+    /// S3 has no credentials to sign requests with.
+    #[error("'{uri}': {reason}")]
+    MissingCredentials { uri: String, reason: String },
+
+    /// The store failed the request (with what to check, where the failure says).
+    #[error("'{uri}': {error}{}", crate::s3::hint(.uri, .error))]
     Store {
         uri: String,
         error: object_store::Error,

@@ -6,10 +6,11 @@
 //! [`ObjectLocation`] names one object, or a prefix (a dataset directory) whose objects are
 //! its [children](ObjectLocation::child). The whole-object operations a dataset needs take a
 //! location: [`put_if_not_exists`] (atomic create), [`put`] (overwrite), [`get`],
-//! [`ObjectLocation::size`], [`list`] and [`delete`]. [`ObjectReader`] reads a file's suffix
-//! (size included, in one request) and byte ranges; [`ObjectWriter`] streams a new file out
-//! in parts, so memory stays bounded however large the file. [`SimulatedStore`] wraps any
-//! store with latency, bandwidth, a concurrency cap, injected failures and request counters.
+//! [`ObjectLocation::size`], [`list`] (or [`list_stream`], to stop early) and [`delete`].
+//! [`ObjectReader`] reads a file's suffix (size included, in one request) and byte ranges;
+//! [`ObjectWriter`] streams a new file out in parts, so memory stays bounded however large
+//! the file. [`SimulatedStore`] wraps any store with latency, bandwidth, a concurrency cap,
+//! injected failures and request counters.
 //!
 //! This crate knows nothing of the file format; `shoal-dataset` composes the two.
 
@@ -33,7 +34,7 @@ mod writer;
 pub use budget::{ByteBudget, Reservation};
 pub use error::{IoError, Result};
 pub use location::ObjectLocation;
-pub use ops::{delete, get, list, put, put_if_not_exists, ObjectInfo};
+pub use ops::{delete, get, list, list_stream, put, put_if_not_exists, ObjectInfo};
 pub use options::StorageOptions;
 pub use reader::ObjectReader;
 pub use scheduler::{IoScheduler, ReadCost, SchedulerConfig};

@@ -5,7 +5,8 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures::TryStreamExt;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::error::{IoError, Result};
@@ -64,23 +65,30 @@ pub async fn get(location: &ObjectLocation) -> Result<Bytes> {
 /// Every object under `location` taken as a prefix, recursively, in no particular order;
 /// empty when there is none (not an error).
 pub async fn list(location: &ObjectLocation) -> Result<Vec<ObjectInfo>> {
-    let metas: Vec<_> = location
+    list_stream(location).try_collect().await
+}
+
+/// [`list`] as a stream, page by page as the store answers: a caller that has seen enough
+/// stops without listing a large prefix to its end.
+pub fn list_stream(location: &ObjectLocation) -> BoxStream<'static, Result<ObjectInfo>> {
+    let prefix = location.clone();
+    let failed = location.clone();
+    location
         .store()
         .list(Some(&location.path))
-        .try_collect()
-        .await
-        .map_err(|e| error(location, e))?;
-    Ok(metas
-        .into_iter()
-        .filter_map(|meta| {
-            let path = location.relative_path_of(&meta.location)?;
-            (!path.is_empty()).then(|| ObjectInfo {
-                path,
-                size: meta.size,
-                last_modified: meta.last_modified.into(),
-            })
+        .map_err(move |e| error(&failed, e))
+        .try_filter_map(move |meta| {
+            let info = prefix
+                .relative_path_of(&meta.location)
+                .filter(|path| !path.is_empty())
+                .map(|path| ObjectInfo {
+                    path,
+                    size: meta.size,
+                    last_modified: meta.last_modified.into(),
+                });
+            futures::future::ready(Ok(info))
         })
-        .collect())
+        .boxed()
 }
 
 /// Deletes the object at `location`; deleting one that does not exist succeeds.

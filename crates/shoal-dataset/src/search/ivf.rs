@@ -80,7 +80,7 @@ pub(crate) fn candidates(
     probe: Probe,
 ) -> (Vec<TopK>, IndexWork) {
     let m = index.model.pq.sub_vectors;
-    let wanted = probe.k * probe.refine.unwrap_or(1);
+    let wanted = probe.k.saturating_mul(probe.refine.unwrap_or(1));
     let mut work = IndexWork::default();
     let mut scores = Vec::new();
     let tops = (0..queries.count())

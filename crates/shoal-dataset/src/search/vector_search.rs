@@ -73,6 +73,10 @@ pub struct SearchStats {
 impl Dataset {
     /// A search of column `column` for the rows nearest `queries` (one or more vectors,
     /// row-major). Defaults: k 10, the index's metric (L2 without one), every column.
+    ///
+    /// Rows whose vector is null, or whose distance to the query is not a number (a vector
+    /// holding NaN, or infinities), are never returned, so a query can get fewer than k
+    /// rows. (An index is never built over such vectors: `create_index` refuses them.)
     pub fn search(&self, column: &str, queries: &[f32]) -> VectorSearch {
         VectorSearch {
             dataset: self.clone(),
@@ -102,16 +106,16 @@ impl VectorSearch {
         self
     }
 
-    /// Index partitions probed per query.
+    /// Index partitions probed per query; at least 1.
     pub fn nprobes(mut self, nprobes: usize) -> Self {
-        self.nprobes = nprobes.max(1);
+        self.nprobes = nprobes;
         self
     }
 
-    /// Re-rank `k * factor` index candidates with exact distances; `None` returns the
-    /// index's approximate distances.
+    /// Re-rank `k * factor` index candidates with exact distances (a factor of at least 1);
+    /// `None` returns the index's approximate distances.
     pub fn refine_factor(mut self, factor: Option<usize>) -> Self {
-        self.refine = factor.map(|f| f.max(1));
+        self.refine = factor;
         self
     }
 
@@ -140,7 +144,13 @@ impl VectorSearch {
         let column = VectorColumn::find(ds, &self.column)?;
         column.check_queries(&self.queries)?;
         if self.k == 0 {
-            return Err(Error::InvalidArgument("k must be at least 1".into()));
+            return Err(Error::invalid_parameter("k", 0, "at least 1"));
+        }
+        if self.nprobes == 0 {
+            return Err(Error::invalid_parameter("nprobes", 0, "at least 1"));
+        }
+        if self.refine == Some(0) {
+            return Err(Error::invalid_parameter("refine_factor", 0, "at least 1"));
         }
         let projection = ds.projection(self.columns.as_deref())?;
         let entry = self
