@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use shoal::Compression;
 
 #[derive(Parser, Debug)]
@@ -23,14 +23,14 @@ pub struct Cli {
 /// figures from a shell.
 #[derive(Args, Debug, Clone, Default)]
 pub struct SimArgs {
-    /// Add this many milliseconds to every storage request.
-    #[arg(long, global = true, value_name = "MS")]
+    /// Add this many milliseconds to every storage request (at most an hour).
+    #[arg(long, global = true, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=MAX_SIM_LATENCY_MS))]
     pub sim_latency_ms: Option<u64>,
     /// Allow at most this many storage requests in flight.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", value_parser = positive::<usize>)]
     pub sim_concurrency: Option<usize>,
     /// Limit each request's transfer to this many megabytes per second.
-    #[arg(long, global = true, value_name = "MBPS")]
+    #[arg(long, global = true, value_name = "MBPS", value_parser = clap::value_parser!(u64).range(1..=MAX_SIM_BANDWIDTH_MBPS))]
     pub sim_bandwidth_mbps: Option<u64>,
 }
 
@@ -79,6 +79,8 @@ pub enum ExternalFormat {
     Ipc,
     /// Arrow IPC stream format (.arrows)
     IpcStream,
+    /// JSON lines, one object per row (.jsonl, .ndjson)
+    Jsonl,
 }
 
 /// How an import relates to what is at DATASET.
@@ -105,24 +107,25 @@ pub struct VersionArgs {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// The file to import.
+    /// The file to import: Parquet, CSV, Arrow IPC or JSON lines.
     pub src: PathBuf,
     /// The dataset: a directory path, file://, memory:// or s3://bucket/prefix URI.
     pub dataset: String,
     /// Create a new dataset, append to one, or overwrite one.
     #[arg(long, value_enum, default_value_t = ImportMode::Create)]
     pub mode: ImportMode,
-    /// Rows per data file (fragment) at most.
-    #[arg(long, default_value_t = shoal::WriteParams::default().max_rows_per_file)]
+    /// Rows per data file (fragment) at most (1 to 4294967295).
+    #[arg(long, default_value_t = shoal::WriteParams::default().max_rows_per_file,
+          value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
     pub max_rows_per_file: u64,
     /// Format of SRC; by default inferred from its extension.
     #[arg(long, value_enum)]
     pub format: Option<ExternalFormat>,
     /// Rows per batch read from SRC.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, default_value_t = 8192, value_parser = positive::<usize>)]
     pub batch_rows: usize,
     /// Target page size in bytes.
-    #[arg(long, default_value_t = shoal::DEFAULT_PAGE_SIZE)]
+    #[arg(long, default_value_t = shoal::DEFAULT_PAGE_SIZE, value_parser = positive::<usize>)]
     pub page_size: usize,
     /// Page compression: none, lz4, zstd or zstd:LEVEL. Pages that do not shrink by 10% are
     /// stored plain.
@@ -134,7 +137,9 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// The dataset (a path or URI).
     pub dataset: String,
-    /// The file to write.
+    /// The file to write, or '-' for standard output (with --format csv, ipc-stream or
+    /// jsonl). An existing file is replaced only with --overwrite; a symlink, directory or
+    /// other special file never is.
     pub dst: PathBuf,
     #[command(flatten)]
     pub version: VersionArgs,
@@ -145,7 +150,7 @@ pub struct ExportArgs {
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
     /// Rows per batch written.
-    #[arg(long, default_value_t = 16384)]
+    #[arg(long, default_value_t = 16384, value_parser = positive::<usize>)]
     pub batch_rows: usize,
     /// Replace DST if it exists.
     #[arg(long)]
@@ -176,7 +181,7 @@ pub struct HeadArgs {
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
     /// Longest value shown in a cell before it is cut with an ellipsis.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 40, value_parser = positive::<usize>)]
     pub max_width: usize,
 }
 
@@ -204,7 +209,8 @@ pub struct CompactArgs {
     /// The dataset (a path or URI).
     pub dataset: String,
     /// Fragments with fewer live rows are merged, up to this many rows per new fragment.
-    #[arg(long, default_value_t = shoal::CompactOptions::default().target_rows_per_fragment)]
+    #[arg(long, default_value_t = shoal::CompactOptions::default().target_rows_per_fragment,
+          value_parser = positive::<u64>)]
     pub target_rows_per_fragment: u64,
     /// Keep large fragments' deletion vectors instead of rewriting them without the rows.
     #[arg(long)]
@@ -265,10 +271,10 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     /// Rows per batch.
-    #[arg(long, default_value_t = 32 * 1024)]
+    #[arg(long, default_value_t = 32 * 1024, value_parser = positive::<usize>)]
     pub batch_rows: usize,
     /// Bytes the scan may hold in flight (default 256 MiB).
-    #[arg(long)]
+    #[arg(long, value_parser = positive::<u64>)]
     pub budget_bytes: Option<u64>,
     #[command(flatten)]
     pub output: RowsOutput,
@@ -308,7 +314,7 @@ pub struct RowsOutput {
     #[arg(long)]
     pub json: bool,
     /// Longest value shown in a table cell.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 40, value_parser = positive::<usize>)]
     pub max_width: usize,
 }
 
@@ -339,13 +345,13 @@ pub enum IndexCommand {
         #[arg(long)]
         name: Option<String>,
         /// IVF partitions; defaults to about the square root of the rows.
-        #[arg(long)]
+        #[arg(long, value_parser = positive::<usize>)]
         partitions: Option<usize>,
         /// PQ sub-vectors (must divide the dimension); defaults to dimension / 8.
-        #[arg(long)]
+        #[arg(long, value_parser = positive::<usize>)]
         sub_vectors: Option<usize>,
         /// Most k-means iterations, for the partitions and each sub-space (default 25).
-        #[arg(long)]
+        #[arg(long, value_parser = positive::<usize>)]
         iterations: Option<usize>,
         #[arg(long, value_enum, default_value = "l2")]
         metric: MetricArg,
@@ -378,6 +384,7 @@ pub enum IndexTypeArg {
 }
 
 #[derive(Args, Debug)]
+#[command(group = ArgGroup::new("query").required(true).multiple(false))]
 pub struct SearchArgs {
     /// The dataset (a path or URI).
     pub dataset: String,
@@ -387,24 +394,21 @@ pub struct SearchArgs {
     #[arg(long)]
     pub column: String,
     /// A .npy file of float32 queries: one vector, or a matrix of one query per row.
-    #[arg(
-        long,
-        required_unless_present = "query_row",
-        conflicts_with = "query_row"
-    )]
+    #[arg(long, group = "query")]
     pub query_file: Option<PathBuf>,
     /// Use the vector of this row (an offset, as in `shoal take`) as the query: rows like
     /// that one.
-    #[arg(long)]
+    #[arg(long, group = "query")]
     pub query_row: Option<u64>,
     /// Rows returned per query.
-    #[arg(short, long, default_value_t = 10)]
+    #[arg(short, long, default_value_t = 10, value_parser = positive::<usize>)]
     pub k: usize,
     /// Index partitions probed per query.
-    #[arg(long, default_value_t = shoal::DEFAULT_NPROBES)]
+    #[arg(long, default_value_t = shoal::DEFAULT_NPROBES, value_parser = positive::<usize>)]
     pub nprobes: usize,
     /// Re-rank k x F index candidates with exact distances (0: keep approximate distances).
-    #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR)]
+    #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_REFINE_FACTOR))]
     pub refine: usize,
     /// The distance; defaults to the index's (L2 without one). Another than the index's
     /// searches flat.
@@ -421,7 +425,7 @@ pub struct SearchArgs {
     pub with_row_address: bool,
     /// MiB of decoded vectors kept in memory between queries for flat search (default
     /// 1024; 0 reads every query's vectors from storage).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_VECTOR_CACHE_MIB))]
     pub vector_cache_mib: Option<u64>,
     #[command(flatten)]
     pub output: RowsOutput,
@@ -438,14 +442,14 @@ pub struct InspectArgs {
 
 #[derive(Args, Debug)]
 pub struct SampleArgs {
-    /// The file to write; its format comes from the extension (.parquet, .csv, .arrow,
-    /// .arrows) unless --format is given.
+    /// The file to write; its format comes from the extension (.parquet, .arrow, .arrows,
+    /// .jsonl) unless --format is given. (CSV cannot hold the vector column.)
     pub dst: PathBuf,
     /// Number of rows.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = positive::<usize>)]
     pub rows: usize,
-    /// Dimension of the embedding vectors.
-    #[arg(long, default_value_t = 128)]
+    /// Dimension of the embedding vectors (1 to 65536).
+    #[arg(long, default_value_t = 128, value_parser = sample_dim)]
     pub dim: usize,
     /// Seed of the random data.
     #[arg(long, default_value_t = 42)]
@@ -456,6 +460,41 @@ pub struct SampleArgs {
     /// Replace DST if it exists.
     #[arg(long)]
     pub overwrite: bool,
+}
+
+/// The longest simulated latency: an hour.
+const MAX_SIM_LATENCY_MS: u64 = 3_600_000;
+/// The highest simulated bandwidth, 1 TB/s (its bytes per second still fit a u64).
+const MAX_SIM_BANDWIDTH_MBPS: u64 = 1_000_000;
+/// The largest refine factor: beyond it, re-ranking reads more candidates than any index
+/// probe yields.
+const MAX_REFINE_FACTOR: u64 = 10_000;
+/// The largest vector cache, 1 TiB (its bytes still fit a u64).
+const MAX_VECTOR_CACHE_MIB: u64 = 1 << 20;
+/// The widest sample vectors.
+const MAX_SAMPLE_DIM: usize = 1 << 16;
+
+/// A count where 0 makes no sense: refused with a line naming the option.
+fn positive<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialEq + From<u8>,
+    T::Err: std::fmt::Display,
+{
+    let n: T = s
+        .parse()
+        .map_err(|e| format!("'{s}' is not a whole number of at least 1 ({e})"))?;
+    if n == T::from(0) {
+        return Err("must be at least 1".to_string());
+    }
+    Ok(n)
+}
+
+fn sample_dim(s: &str) -> Result<usize, String> {
+    let dim = positive::<usize>(s)?;
+    if dim > MAX_SAMPLE_DIM {
+        return Err(format!("at most {MAX_SAMPLE_DIM}"));
+    }
+    Ok(dim)
 }
 
 fn parse_compression(s: &str) -> Result<Compression, String> {

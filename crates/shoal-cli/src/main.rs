@@ -2,11 +2,12 @@
 //!
 //! `args` defines the command line; each subcommand lives in `commands/`. Errors are printed
 //! as one line naming what was wrong, and the process exits with status 1; usage errors exit
-//! with status 2 (clap's convention).
+//! with status 2 (clap's convention); a closed standard output ends it quietly with 141.
 
 mod args;
 mod commands;
 mod external;
+mod output;
 mod progress;
 mod runtime;
 mod table;
@@ -22,7 +23,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let cli = args::Cli::parse();
     if let Err(err) = commands::run(cli) {
-        eprintln!("error: {err:#}");
+        if output::is_broken_pipe(&err) {
+            std::process::exit(output::BROKEN_PIPE_STATUS);
+        }
+        eprintln!("error: {}", output::error_line(&err));
         std::process::exit(1);
     }
 }

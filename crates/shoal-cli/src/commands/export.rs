@@ -1,5 +1,6 @@
-//! `shoal export DATASET DST`: a version of a dataset to Parquet, CSV or Arrow IPC, with an
-//! optional projection, streamed batch by batch and moved into place only when complete.
+//! `shoal export DATASET DST`: a version of a dataset to Parquet, CSV, Arrow IPC or JSON
+//! lines, with an optional projection, streamed batch by batch and moved into place only when
+//! complete (or streamed to standard output for DST '-').
 
 use anyhow::Result;
 use futures::StreamExt;
@@ -31,11 +32,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     sink.finish()?;
+    let to = match args.dst.to_str() {
+        Some("-") => "standard output".to_string(),
+        _ => format!("'{}'", args.dst.display()),
+    };
     eprintln!(
-        "exported {} rows of version {} to '{}'",
+        "exported {} rows of version {} to {to}",
         dataset.num_rows(),
         dataset.version(),
-        args.dst.display()
     );
     Ok(())
 }

@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use crate::args::HeadArgs;
 use crate::commands::open_dataset;
+use crate::output::outln;
 use crate::runtime::block_on;
 use crate::table::render;
 
@@ -13,11 +14,11 @@ pub fn run(args: &HeadArgs) -> Result<()> {
     let rows = args.rows.min(dataset.num_rows());
     let batches = block_on(dataset.scan().projection(projection).limit(rows).collect())?;
     let taken: usize = batches.iter().map(|b| b.num_rows()).sum();
-    println!("{}", render(&batches, args.max_width)?);
-    println!(
+    outln!("{}", render(&batches, args.max_width)?)?;
+    outln!(
         "{taken} of {} rows (version {})",
         dataset.num_rows(),
         dataset.version()
-    );
+    )?;
     Ok(())
 }

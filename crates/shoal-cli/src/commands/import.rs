@@ -16,13 +16,12 @@ use shoal::{DatasetWriter, WriteMode, WriteOptions, WriteParams};
 
 use crate::args::{ImportArgs, ImportMode};
 use crate::commands::locate;
-use crate::external::{detect, open_source};
+use crate::external::open_source;
 use crate::progress::rows_bar;
 use crate::runtime::block_on;
 
 pub fn run(args: &ImportArgs) -> Result<()> {
-    let format = detect(&args.src, args.format)?;
-    let source = open_source(&args.src, format, args.batch_rows)?;
+    let source = open_source(&args.src, args.format, args.batch_rows)?;
     let schema = stored_schema(&source.schema, source.original_schema.as_ref());
     for (from, to) in source.schema.fields().iter().zip(schema.fields()) {
         let meant = source

@@ -10,6 +10,7 @@ use shoal::{Dataset, IndexParams, Progress, ProgressCallback};
 
 use crate::args::{IndexCommand, IndexTypeArg, VersionArgs};
 use crate::commands::{metric, open_dataset};
+use crate::output::outln;
 use crate::progress::counting_bar;
 use crate::runtime::block_on;
 
@@ -86,30 +87,30 @@ fn list(dataset: &Dataset, json_out: bool) -> Result<()> {
             .position(|id| *id == field_id)
             .map_or("?".to_string(), |i| schema.field(i).name().clone())
     };
-    let present: Vec<u64> = m.fragments.iter().map(|f| f.id).collect();
     let rows: Vec<_> = m
         .indices
         .iter()
         .map(|i| {
-            let unindexed = present.iter().filter(|f| !i.fragments.contains(f)).count();
+            let coverage = m.index_coverage(i);
             json!({
                 "name": i.name,
                 "column": column_of(i.field_id),
                 "type": i.kind.name(),
-                "rows": i.rows,
-                "fragments": i.fragments.len(),
-                "unindexed_fragments": unindexed,
+                "rows": coverage.rows,
+                "fragments": coverage.fragments,
+                "unindexed_fragments": coverage.unindexed_fragments,
+                "unindexed_rows": coverage.unindexed_rows,
                 "bytes": i.size,
                 "path": i.path,
             })
         })
         .collect();
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(());
     }
     if rows.is_empty() {
-        println!("no indices");
+        outln!("no indices")?;
         return Ok(());
     }
     let mut table = Table::new();
@@ -137,7 +138,7 @@ fn list(dataset: &Dataset, json_out: bool) -> Result<()> {
             .map(|k| r[k].to_string().trim_matches('"').to_string()),
         );
     }
-    println!("{table}");
+    outln!("{table}")?;
     Ok(())
 }
 

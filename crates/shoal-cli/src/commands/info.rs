@@ -8,6 +8,7 @@ use shoal::Dataset;
 
 use crate::args::InfoArgs;
 use crate::commands::{open_dataset, timestamp};
+use crate::output::outln;
 use crate::runtime::block_on;
 
 /// Fragments listed one by one in the table output (all of them in JSON).
@@ -17,9 +18,13 @@ pub fn run(args: &InfoArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &args.version)?;
     let (versions, tags) =
         block_on(async { tokio::try_join!(dataset.versions(), dataset.tags()) })?;
-    let info = describe(&dataset, versions.len(), &tags);
+    let kept = Kept {
+        count: versions.len(),
+        latest: versions.last().map_or(dataset.version(), |m| m.version),
+    };
+    let info = describe(&dataset, &kept, &tags);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        outln!("{}", serde_json::to_string_pretty(&info)?)?;
         return Ok(());
     }
     let m = dataset.manifest();
@@ -29,29 +34,30 @@ pub fn run(args: &InfoArgs) -> Result<()> {
         .iter()
         .map(|f| f.data.rows - f.live_rows())
         .sum();
-    println!("dataset:     {}", dataset.uri());
-    println!(
-        "version:     {} of {} ({}, {})",
+    outln!("dataset:     {}", dataset.uri())?;
+    outln!(
+        "version:     {} ({}, {}); latest {}, {} versions kept",
         m.version,
-        versions.len(),
         m.operation,
-        timestamp(m.timestamp_ms)
-    );
-    println!("rows:        {} ({deleted} deleted)", dataset.num_rows());
-    println!("fragments:   {}", m.fragments.len());
-    println!("data bytes:  {stored}");
+        timestamp(m.timestamp_ms),
+        kept.latest,
+        kept.count
+    )?;
+    outln!("rows:        {} ({deleted} deleted)", dataset.num_rows())?;
+    outln!("fragments:   {}", m.fragments.len())?;
+    outln!("data bytes:  {stored}")?;
     let tag_names: Vec<String> = tags
         .iter()
         .map(|t| format!("{} (v{})", t.name, t.version))
         .collect();
-    println!(
+    outln!(
         "tags:        {}",
         if tag_names.is_empty() {
             "none".to_string()
         } else {
             tag_names.join(", ")
         }
-    );
+    )?;
     let mut schema = Table::new();
     schema.load_preset(presets::UTF8_FULL_CONDENSED);
     schema.set_header(["id", "column", "type", "nullable"]);
@@ -63,7 +69,7 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             field.is_nullable().to_string(),
         ]);
     }
-    println!("{schema}");
+    outln!("{schema}")?;
     let mut fragments = Table::new();
     fragments.load_preset(presets::UTF8_FULL_CONDENSED);
     fragments.set_header(["fragment", "rows", "deleted", "bytes", "data file"]);
@@ -76,17 +82,24 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             f.data.path.clone(),
         ]);
     }
-    println!("{fragments}");
+    outln!("{fragments}")?;
     if m.fragments.len() > FRAGMENTS_SHOWN {
-        println!(
+        outln!(
             "… and {} more fragments (--json lists all)",
             m.fragments.len() - FRAGMENTS_SHOWN
-        );
+        )?;
     }
     Ok(())
 }
 
-fn describe(dataset: &Dataset, versions: usize, tags: &[shoal::Tag]) -> Value {
+/// The versions a dataset keeps: how many (cleanup removes old ones, so numbers have gaps)
+/// and the latest one's number.
+struct Kept {
+    count: usize,
+    latest: u64,
+}
+
+fn describe(dataset: &Dataset, kept: &Kept, tags: &[shoal::Tag]) -> Value {
     let m = dataset.manifest();
     let fragments: Vec<Value> = m
         .fragments
@@ -120,7 +133,8 @@ fn describe(dataset: &Dataset, versions: usize, tags: &[shoal::Tag]) -> Value {
     json!({
         "dataset": dataset.uri(),
         "version": m.version,
-        "versions": versions,
+        "latest_version": kept.latest,
+        "versions": kept.count,
         "timestamp": timestamp(m.timestamp_ms),
         "operation": m.operation.to_string(),
         "rows": dataset.num_rows(),

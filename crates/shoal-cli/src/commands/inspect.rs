@@ -1,6 +1,6 @@
 //! `shoal inspect FILE`: what one Shoal data file holds, from its footer alone (one read).
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use comfy_table::{presets, Table};
 use serde_json::{json, Value};
@@ -8,32 +8,35 @@ use shoal::{bound_as_array, ColumnMeta, FileMetadata, PageStats};
 
 use crate::args::InspectArgs;
 use crate::commands::open_file;
+use crate::output::outln;
 use crate::table::cut;
 
 pub fn run(args: &InspectArgs) -> Result<()> {
+    check_local_file(&args.file)?;
     let reader = open_file(&args.file)?;
     let meta = reader.metadata();
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&to_json(&args.file, meta)?)?
-        );
+        )?;
         return Ok(());
     }
-    println!("file:        {}", args.file);
-    println!(
+    outln!("file:        {}", args.file)?;
+    outln!(
         "format:      Shoal {}.{} (written by {})",
         shoal::FORMAT_MAJOR,
         shoal::FORMAT_MINOR,
         meta.created_by
-    );
-    println!("rows:        {}", meta.num_rows);
-    println!(
+    )?;
+    outln!("rows:        {}", meta.num_rows)?;
+    outln!(
         "size:        {} bytes ({} of footer)",
-        meta.file_len, meta.footer_len
-    );
+        meta.file_len,
+        meta.footer_len
+    )?;
     if !meta.schema.metadata().is_empty() {
-        println!("metadata:    {:?}", meta.schema.metadata());
+        outln!("metadata:    {:?}", meta.schema.metadata())?;
     }
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
@@ -70,7 +73,7 @@ pub fn run(args: &InspectArgs) -> Result<()> {
             cut(max, 32),
         ]);
     }
-    println!("{table}");
+    outln!("{table}")?;
     Ok(())
 }
 
@@ -155,4 +158,22 @@ fn to_json(src: &str, meta: &FileMetadata) -> Result<Value> {
         "schema_metadata": meta.schema.metadata(),
         "columns": columns,
     }))
+}
+
+/// Refuses a local path that is not a regular file: a directory (perhaps a dataset), or a
+/// FIFO or device that reading would block on or never finish.
+fn check_local_file(uri: &str) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(uri) else {
+        return Ok(()); // a URI, or missing: opening it says which
+    };
+    if meta.is_dir() {
+        bail!(
+            "'{uri}' is a directory, not a Shoal data file (`shoal info` describes a dataset; its \
+             data files are under data/)"
+        );
+    }
+    if !meta.is_file() {
+        bail!("'{uri}' is not a regular file (a FIFO, socket or device), so not a Shoal data file");
+    }
+    Ok(())
 }

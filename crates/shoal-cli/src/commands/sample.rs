@@ -1,10 +1,10 @@
 //! `shoal sample DST`: a reproducible sample table to try Shoal with: `id` (int64),
 //! `vector` (float32 embedding), `text` (80-120 random characters) and `category` (int32,
-//! 0-99), as Parquet, CSV or Arrow IPC, ready for `shoal import`.
+//! 0-99), as Parquet, Arrow IPC or JSON lines, ready for `shoal import`.
 
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use arrow::array::{
     ArrayRef, FixedSizeListArray, Float32Array, Int32Array, Int64Array, RecordBatch, StringArray,
 };
@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::args::SampleArgs;
+use crate::args::{ExternalFormat, SampleArgs};
 use crate::external::{detect, Sink};
 use crate::progress::rows_bar;
 
@@ -20,6 +20,12 @@ const BATCH_ROWS: usize = 8192;
 
 pub fn run(args: &SampleArgs) -> Result<()> {
     let format = detect(&args.dst, args.format)?;
+    if format == ExternalFormat::Csv {
+        bail!(
+            "CSV cannot hold the sample's embedding vectors; write .parquet, .arrow, .arrows or \
+             .jsonl instead"
+        );
+    }
     let schema = sample_schema(args.dim);
     let mut rng = StdRng::seed_from_u64(args.seed);
     let bar = rows_bar(Some(args.rows as u64), "generating");

@@ -1,12 +1,15 @@
 //! `shoal scan DATASET`: the rows of a version through the read pipeline, printed as a table
 //! or JSON lines; with `--stats`, read without printing and timed phase by phase.
 
+use std::io::Write as _;
+
 use anyhow::Result;
 use arrow::array::RecordBatch;
 use futures::StreamExt;
 
 use crate::args::ScanArgs;
 use crate::commands::{open_dataset, simulation, stats};
+use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
 
@@ -29,7 +32,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     }
     let mut stream = block_on(scanner.stream())?;
     let mut kept: Vec<RecordBatch> = Vec::new();
-    let mut json = arrow::json::LineDelimitedWriter::new(std::io::stdout().lock());
+    let mut json = arrow::json::LineDelimitedWriter::new(buffered_stdout());
     while let Some(batch) = block_on(stream.next()) {
         let batch = batch?;
         match (args.output.stats, args.output.json) {
@@ -39,16 +42,16 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         }
     }
     json.finish()?;
-    drop(json);
+    json.into_inner().flush()?;
     let store = simulation().map(|s| s.counters());
     match (args.output.stats, args.output.json) {
-        (true, true) => println!(
+        (true, true) => outln!(
             "{}",
             serde_json::to_string_pretty(&stats::read_json(&stream.stats(), store.as_ref()))?
-        ),
-        (true, false) => stats::print_read("scan", &stream.stats(), store.as_ref()),
+        )?,
+        (true, false) => stats::print_read("scan", &stream.stats(), store.as_ref())?,
         (false, true) => {}
-        (false, false) => println!("{}", render(&kept, args.output.max_width)?),
+        (false, false) => outln!("{}", render(&kept, args.output.max_width)?)?,
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::output::outln;
 use serde_json::{json, Value};
 use shoal::{PhaseStats, ScanStats, SimCounters};
 
@@ -46,40 +47,45 @@ fn store_json(c: &SimCounters) -> Value {
 
 /// A read's statistics as lines of text; `what` names it ("scan" or "take"; takes have no
 /// byte budget).
-pub fn print_read(what: &str, stats: &ScanStats, store: Option<&SimCounters>) {
-    println!(
+pub fn print_read(
+    what: &str,
+    stats: &ScanStats,
+    store: Option<&SimCounters>,
+) -> anyhow::Result<()> {
+    outln!(
         "{what}: {} rows in {} batches ({} tasks), wall {:.1} ms",
         stats.rows,
         stats.batches,
         stats.tasks,
         ms(stats.wall)
-    );
-    println!(
+    )?;
+    outln!(
         "  open    {:>10.1} ms  {:>6} requests  {:>12} bytes  ({} fragments from cache)",
         ms(stats.open.time),
         stats.open.requests,
         stats.open.bytes,
         stats.open_cached
-    );
-    println!("  plan    {:>10.1} ms", ms(stats.plan.time));
-    println!(
+    )?;
+    outln!("  plan    {:>10.1} ms", ms(stats.plan.time))?;
+    outln!(
         "  fetch   {:>10.1} ms  {:>6} requests  {:>12} bytes  (summed over tasks)",
         ms(stats.fetch.time),
         stats.fetch.requests,
         stats.fetch.bytes
-    );
-    println!(
+    )?;
+    outln!(
         "  decode  {:>10.1} ms  (summed over tasks)",
         ms(stats.decode.time)
-    );
+    )?;
     if what == "scan" {
-        println!(
+        outln!(
             "  budget  {:>10.1} ms waited, peak {} bytes in flight",
             ms(stats.budget_wait),
             stats.peak_bytes_in_flight
-        );
+        )?;
     }
     if let Some(c) = store {
-        println!("  store   {c}");
+        outln!("  store   {c}")?;
     }
+    Ok(())
 }

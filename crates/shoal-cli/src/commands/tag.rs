@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::args::{TagCommand, VersionArgs};
 use crate::commands::open_dataset;
+use crate::output::outln;
 use crate::runtime::block_on;
 
 pub fn run(command: &TagCommand) -> Result<()> {
@@ -33,9 +34,9 @@ pub fn run(command: &TagCommand) -> Result<()> {
                     .iter()
                     .map(|t| json!({"name": t.name, "version": t.version}))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                outln!("{}", serde_json::to_string_pretty(&list)?)?;
             } else if tags.is_empty() {
-                println!("(no tags)");
+                outln!("(no tags)")?;
             } else {
                 let mut table = Table::new();
                 table.load_preset(presets::UTF8_FULL_CONDENSED);
@@ -43,7 +44,7 @@ pub fn run(command: &TagCommand) -> Result<()> {
                 for t in &tags {
                     table.add_row([t.name.clone(), t.version.to_string()]);
                 }
-                println!("{table}");
+                outln!("{table}")?;
             }
         }
     }

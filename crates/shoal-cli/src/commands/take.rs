@@ -1,10 +1,13 @@
 //! `shoal take DATASET --rows ...`: rows by offset, printed as a table or JSON lines; with
 //! `--stats`, timed phase by phase instead.
 
+use std::io::Write as _;
+
 use anyhow::{Context, Result};
 
 use crate::args::TakeArgs;
 use crate::commands::{open_dataset, simulation, stats};
+use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
 
@@ -28,17 +31,18 @@ pub fn run(args: &TakeArgs) -> Result<()> {
     })?;
     let store = simulation().map(|s| s.counters());
     match (args.output.stats, args.output.json) {
-        (true, true) => println!(
+        (true, true) => outln!(
             "{}",
             serde_json::to_string_pretty(&stats::read_json(&read_stats, store.as_ref()))?
-        ),
-        (true, false) => stats::print_read("take", &read_stats, store.as_ref()),
+        )?,
+        (true, false) => stats::print_read("take", &read_stats, store.as_ref())?,
         (false, true) => {
-            let mut out = arrow::json::LineDelimitedWriter::new(std::io::stdout().lock());
+            let mut out = arrow::json::LineDelimitedWriter::new(buffered_stdout());
             out.write(&batch)?;
             out.finish()?;
+            out.into_inner().flush()?;
         }
-        (false, false) => println!("{}", render(&[batch], args.output.max_width)?),
+        (false, false) => outln!("{}", render(&[batch], args.output.max_width)?)?,
     }
     Ok(())
 }

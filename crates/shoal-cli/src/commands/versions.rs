@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::args::{VersionArgs, VersionsArgs};
 use crate::commands::{open_dataset, timestamp};
+use crate::output::outln;
 use crate::runtime::block_on;
 
 pub fn run(args: &VersionsArgs) -> Result<()> {
@@ -34,7 +35,7 @@ pub fn run(args: &VersionsArgs) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?)?;
         return Ok(());
     }
     let mut table = Table::new();
@@ -57,6 +58,6 @@ pub fn run(args: &VersionsArgs) -> Result<()> {
             tags_of(m.version).join(", "),
         ]);
     }
-    println!("{table}");
+    outln!("{table}")?;
     Ok(())
 }

@@ -1,202 +1,85 @@
-//! Files in other formats: reading Parquet, CSV and Arrow IPC batch by batch, and writing
-//! them atomically (to a temporary file in the destination folder, renamed when complete).
+//! Writing Parquet, CSV, Arrow IPC and JSON lines: to a temporary file in the destination's
+//! folder that is moved into place only when complete, or streamed to standard output.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::array::RecordBatch;
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef, TimeUnit};
-use arrow::error::ArrowError;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
 use parquet::arrow::{add_encoded_arrow_schema_to_metadata, ArrowWriter};
 use parquet::basic::Compression as ParquetCompression;
 use parquet::file::properties::WriterProperties;
 
+use super::destination::{check_replaceable, check_streams, is_stdout};
 use crate::args::ExternalFormat;
+use crate::output::buffered_stdout;
 
-/// Works out a file's format from `--format` or its extension.
-pub fn detect(path: &Path, explicit: Option<ExternalFormat>) -> Result<ExternalFormat> {
-    if let Some(f) = explicit {
-        return Ok(f);
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    Ok(match ext.as_str() {
-        "parquet" | "pq" => ExternalFormat::Parquet,
-        "csv" => ExternalFormat::Csv,
-        "arrow" | "feather" | "ipc" => ExternalFormat::Ipc,
-        "arrows" => ExternalFormat::IpcStream,
-        "shoal" => bail!(
-            "'{}' is a Shoal data file, not Parquet, CSV or Arrow IPC (`shoal inspect` shows one)",
-            path.display()
-        ),
-        _ => bail!(
-            "cannot tell the format of '{}' from its extension; pass --format parquet|csv|ipc|ipc-stream",
-            path.display()
-        ),
-    })
-}
-
-/// Batches read from a file in another format.
-pub struct Source {
-    /// The schema of the batches the iterator yields.
-    pub schema: SchemaRef,
-    /// The schema the file's writer meant, when the file records one that differs (Parquet
-    /// files written from Arrow embed it); batches should be cast to it.
-    pub original_schema: Option<SchemaRef>,
-    /// Rows in the file, when the format says so up front.
-    pub total_rows: Option<u64>,
-    pub batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>,
-}
-
-/// Opens `path` for reading in batches of `batch_rows` rows.
-pub fn open_source(path: &Path, format: ExternalFormat, batch_rows: usize) -> Result<Source> {
-    let file = File::open(path).with_context(|| format!("cannot open '{}'", path.display()))?;
-    let bad = |what: &str| format!("'{}' is not a readable {what} file", path.display());
-    match format {
-        ExternalFormat::Parquet => {
-            let builder =
-                ParquetRecordBatchReaderBuilder::try_new(file).with_context(|| bad("Parquet"))?;
-            let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
-            let original_schema =
-                embedded_arrow_schema(builder.metadata().file_metadata().key_value_metadata());
-            let reader = builder
-                .with_batch_size(batch_rows)
-                .build()
-                .with_context(|| bad("Parquet"))?;
-            Ok(Source {
-                schema: reader.schema(),
-                original_schema,
-                total_rows,
-                batches: Box::new(reader),
-            })
-        }
-        ExternalFormat::Csv => {
-            let mut file = file;
-            let (schema, _) = arrow::csv::reader::Format::default()
-                .with_header(true)
-                .infer_schema(&mut file, Some(1000))
-                .with_context(|| bad("CSV"))?;
-            file.seek(SeekFrom::Start(0))?;
-            let schema = Arc::new(schema);
-            let reader = arrow::csv::ReaderBuilder::new(schema.clone())
-                .with_header(true)
-                .with_batch_size(batch_rows)
-                .build(file)
-                .with_context(|| bad("CSV"))?;
-            Ok(Source {
-                schema,
-                original_schema: None,
-                total_rows: None,
-                batches: Box::new(reader),
-            })
-        }
-        ExternalFormat::Ipc | ExternalFormat::IpcStream => {
-            let mut file = file;
-            let mut magic = [0u8; 6];
-            let is_file_format = file.read_exact(&mut magic).is_ok() && &magic == b"ARROW1";
-            file.seek(SeekFrom::Start(0))?;
-            if is_file_format {
-                let reader = arrow::ipc::reader::FileReader::try_new(file, None)
-                    .with_context(|| bad("Arrow IPC"))?;
-                Ok(Source {
-                    schema: reader.schema(),
-                    original_schema: None,
-                    total_rows: None,
-                    batches: Box::new(reader),
-                })
-            } else {
-                let reader = arrow::ipc::reader::StreamReader::try_new(BufReader::new(file), None)
-                    .with_context(|| bad("Arrow IPC stream"))?;
-                Ok(Source {
-                    schema: reader.schema(),
-                    original_schema: None,
-                    total_rows: None,
-                    batches: Box::new(reader),
-                })
-            }
-        }
-    }
-}
-
-/// The Arrow schema a Parquet file's writer embedded (key `ARROW:schema`, a base64 Arrow IPC
-/// schema message). The Parquet reader does not honour all of it: timestamps in seconds come
-/// back in milliseconds, non-UTC zones as UTC, and list items renamed.
-fn embedded_arrow_schema(kv: Option<&Vec<parquet::file::metadata::KeyValue>>) -> Option<SchemaRef> {
-    use base64::Engine;
-    let encoded = kv?
-        .iter()
-        .find(|e| e.key == "ARROW:schema")?
-        .value
-        .as_ref()?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(encoded))
-        .ok()?;
-    // The message may be prefixed by the IPC continuation marker and length.
-    let message = match bytes.get(..4) {
-        Some([0xff, 0xff, 0xff, 0xff]) => bytes.get(8..)?,
-        _ => &bytes[..],
-    };
-    arrow::ipc::convert::try_schema_from_ipc_buffer(message)
-        .or_else(|_| arrow::ipc::convert::try_schema_from_flatbuffer_bytes(message))
-        .ok()
-        .map(Arc::new)
-}
+/// Where the bytes go.
+type Out = Box<dyn Write + Send>;
 
 /// A file being written in another format; it appears at its path only on [`Sink::finish`].
 pub struct Sink {
     writer: SinkWriter,
     /// The schema batches are cast to before writing, when the format needs other types.
     cast_to: Option<SchemaRef>,
-    temp: tempfile::TempPath,
-    dst: PathBuf,
-    overwrite: bool,
+    target: Target,
+}
+
+/// Where a sink's bytes end up.
+enum Target {
+    /// A temporary file, moved to `dst` when complete (and deleted if it never is).
+    File {
+        temp: tempfile::TempPath,
+        dst: PathBuf,
+        overwrite: bool,
+    },
+    Stdout,
 }
 
 enum SinkWriter {
-    Parquet(Box<ArrowWriter<File>>),
-    Csv(arrow::csv::Writer<File>),
-    Ipc(arrow::ipc::writer::FileWriter<File>),
-    IpcStream(arrow::ipc::writer::StreamWriter<File>),
+    Parquet(Box<ArrowWriter<Out>>),
+    Csv(arrow::csv::Writer<Out>),
+    Ipc(arrow::ipc::writer::FileWriter<Out>),
+    IpcStream(arrow::ipc::writer::StreamWriter<Out>),
+    Jsonl(arrow::json::LineDelimitedWriter<Out>),
 }
 
 impl Sink {
-    /// Starts writing `dst` in `format`; fails if `dst` exists and `overwrite` is not set.
+    /// Starts writing `dst` (or standard output, for '-') in `format`; fails before writing
+    /// anything if `dst` may not be replaced or the format cannot hold the schema.
     pub fn create(
         dst: &Path,
         format: ExternalFormat,
         schema: &SchemaRef,
         overwrite: bool,
     ) -> Result<Self> {
-        refuse_existing(dst, overwrite)?;
         if format == ExternalFormat::Csv {
             if let Some(f) = schema.fields().iter().find(|f| f.data_type().is_nested()) {
                 bail!(
-                    "CSV cannot hold column '{}' of type {}; export it to Parquet or Arrow IPC, or leave it out with --columns",
+                    "CSV cannot hold column '{}' of type {}; export it to Parquet, Arrow IPC or JSON lines, or leave it out with --columns",
                     f.name(),
                     f.data_type()
                 );
             }
         }
-        let dir = match dst.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
+        let (out, target): (Out, Target) = if is_stdout(dst) {
+            check_streams(format)?;
+            (Box::new(buffered_stdout()), Target::Stdout)
+        } else {
+            check_replaceable(dst, overwrite)?;
+            let (file, temp) = temp_file_beside(dst)?;
+            let target = Target::File {
+                temp,
+                dst: dst.to_path_buf(),
+                overwrite,
+            };
+            (Box::new(BufWriter::new(file)), target)
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".shoal-export-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a file in '{}'", dir.display()))?;
-        let (file, temp) = temp.into_parts();
         let mut cast_to = None;
         let writer = match format {
             ExternalFormat::Parquet => {
@@ -223,27 +106,26 @@ impl Sink {
                 ));
                 cast_to = (written != *schema).then(|| written.clone());
                 SinkWriter::Parquet(Box::new(ArrowWriter::try_new_with_options(
-                    file, written, options,
+                    out, written, options,
                 )?))
             }
             ExternalFormat::Csv => SinkWriter::Csv(
                 arrow::csv::WriterBuilder::new()
                     .with_header(true)
-                    .build(file),
+                    .build(out),
             ),
             ExternalFormat::Ipc => {
-                SinkWriter::Ipc(arrow::ipc::writer::FileWriter::try_new(file, schema)?)
+                SinkWriter::Ipc(arrow::ipc::writer::FileWriter::try_new(out, schema)?)
             }
             ExternalFormat::IpcStream => {
-                SinkWriter::IpcStream(arrow::ipc::writer::StreamWriter::try_new(file, schema)?)
+                SinkWriter::IpcStream(arrow::ipc::writer::StreamWriter::try_new(out, schema)?)
             }
+            ExternalFormat::Jsonl => SinkWriter::Jsonl(arrow::json::LineDelimitedWriter::new(out)),
         };
         Ok(Self {
             writer,
             cast_to,
-            temp,
-            dst: dst.to_path_buf(),
-            overwrite,
+            target,
         })
     }
 
@@ -267,26 +149,66 @@ impl Sink {
             SinkWriter::Csv(w) => w.write(batch)?,
             SinkWriter::Ipc(w) => w.write(batch)?,
             SinkWriter::IpcStream(w) => w.write(batch)?,
+            SinkWriter::Jsonl(w) => w.write(batch)?,
         }
         Ok(())
     }
 
-    /// Completes the file and moves it into place.
+    /// Completes the output: flushes it, and moves a file into place.
     pub fn finish(self) -> Result<()> {
-        match self.writer {
-            SinkWriter::Parquet(w) => {
-                w.close()?;
+        let mut out = match self.writer {
+            SinkWriter::Parquet(w) => w.into_inner()?,
+            SinkWriter::Csv(w) => w.into_inner(),
+            SinkWriter::Ipc(mut w) => {
+                w.finish()?;
+                w.into_inner()?
             }
-            SinkWriter::Csv(w) => drop(w.into_inner()),
-            SinkWriter::Ipc(mut w) => w.finish()?,
-            SinkWriter::IpcStream(mut w) => w.finish()?,
+            SinkWriter::IpcStream(mut w) => {
+                w.finish()?;
+                w.into_inner()?
+            }
+            SinkWriter::Jsonl(mut w) => {
+                w.finish()?;
+                w.into_inner()
+            }
+        };
+        out.flush()?;
+        drop(out);
+        let Target::File {
+            temp,
+            dst,
+            overwrite,
+        } = self.target
+        else {
+            return Ok(());
+        };
+        if let Err(e) = check_replaceable(&dst, overwrite) {
+            let _ = temp.close();
+            return Err(e);
         }
-        refuse_existing(&self.dst, self.overwrite)?;
-        self.temp.persist(&self.dst).with_context(|| {
-            format!("cannot move the finished file to '{}'", self.dst.display())
-        })?;
-        Ok(())
+        temp.persist(&dst).map_err(|e| {
+            // The error holds the temporary file; delete it rather than leave it behind.
+            let _ = e.path.close();
+            anyhow::Error::new(e.error).context(format!(
+                "cannot move the finished file to '{}'",
+                dst.display()
+            ))
+        })
     }
+}
+
+/// A new temporary file in `dst`'s folder (so the final rename stays on one file system).
+fn temp_file_beside(dst: &Path) -> Result<(File, tempfile::TempPath)> {
+    let dir = match dst.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".shoal-export-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a file in '{}'", dir.display()))?;
+    Ok(temp.into_parts())
 }
 
 /// `dt` with every timestamp in seconds (at any depth) turned into milliseconds.
@@ -308,15 +230,4 @@ fn seconds_as_millis(dt: &DataType) -> DataType {
         DataType::Struct(fs) => DataType::Struct(fs.iter().map(field).collect()),
         other => other.clone(),
     }
-}
-
-/// Fails when `path` exists and may not be replaced.
-pub fn refuse_existing(path: &Path, overwrite: bool) -> Result<()> {
-    if !overwrite && path.exists() {
-        bail!(
-            "'{}' already exists; pass --overwrite to replace it",
-            path.display()
-        );
-    }
-    Ok(())
 }

@@ -1,39 +1,50 @@
 //! `shoal search DATASET --column C --query-file Q.npy`: the rows nearest each query, as a
-//! table or JSON lines; with several queries they are answered one after another in this
-//! process (as a server would), and `--stats` reports per-query latency.
+//! table or JSON lines in which each row names its query (`_query`, from 0); with several
+//! queries they are answered one after another in this process (as a server would), and
+//! `--stats` reports per-query latency.
 
-use std::path::Path;
+mod queries;
+
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{DataType, Field, Float32Type};
+use anyhow::{bail, Result};
+use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow::datatypes::{DataType, Field, Schema};
 use serde_json::json;
 use shoal::{Dataset, SearchStats};
 
+use queries::Queries;
+
 use crate::args::SearchArgs;
 use crate::commands::{metric, open_dataset, simulation, stats};
+use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
+
+/// The column naming the query a result row answers.
+const QUERY_COLUMN: &str = "_query";
 
 pub fn run(args: &SearchArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &args.version)?;
     if let Some(mib) = args.vector_cache_mib {
         dataset.set_vector_cache_bytes(mib << 20);
     }
-    let (queries, dim) = match (&args.query_file, args.query_row) {
-        (Some(path), _) => read_queries(path)?,
-        (None, Some(row)) => row_vector(&dataset, &args.column, row)?,
+    let queries = match (&args.query_file, args.query_row) {
+        (Some(path), _) => queries::from_npy(path)?,
+        (None, Some(row)) => queries::from_row(&dataset, &args.column, row)?,
         (None, None) => bail!("give --query-file or --query-row"),
     };
+    check_dimension(&dataset, &args.column, &queries)?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
     let mut latencies = Vec::new();
     let mut last_stats = None;
-    let mut json_out = arrow::json::LineDelimitedWriter::new(std::io::stdout().lock());
-    for (q, query) in queries.chunks(dim).enumerate() {
+    let mut results = Vec::new();
+    let mut json_out = arrow::json::LineDelimitedWriter::new(buffered_stdout());
+    for (q, query) in queries.iter().enumerate() {
         let mut search = dataset
             .search(&args.column, query)
             .k(args.k)
@@ -49,84 +60,56 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         }
         let found = block_on(search.execute())?;
         latencies.push(found.stats.wall);
-        match (args.output.stats, args.output.json) {
-            (true, _) => {}
-            (false, true) => json_out.write(&found.batches[0])?,
-            (false, false) => {
-                if queries.len() > dim {
-                    println!("query {q}:");
+        if !args.output.stats {
+            for batch in &found.batches {
+                let batch = with_query_number(batch, q)?;
+                match args.output.json {
+                    true => json_out.write(&batch)?,
+                    false => results.push(batch),
                 }
-                println!("{}", render(&found.batches, args.output.max_width)?);
             }
         }
         last_stats = Some(found.stats);
     }
     json_out.finish()?;
-    drop(json_out);
+    json_out.into_inner().flush()?;
     if args.output.stats {
         let stats = last_stats.expect("at least one query");
         print_stats(&latencies, &stats, args.output.json)?;
+    } else if !args.output.json {
+        outln!("{}", render(&results, args.output.max_width)?)?;
     }
     Ok(())
 }
 
-/// The vector of column `column` at row offset `row`, as one query.
-fn row_vector(dataset: &Dataset, column: &str, row: u64) -> Result<(Vec<f32>, usize)> {
-    let projection = dataset.projection(Some(&[column]))?;
-    let batch = block_on(dataset.take(&projection, &[row]))?;
-    let DataType::FixedSizeList(_, dim) = batch.column(0).data_type() else {
-        bail!(
-            "column '{column}' is not a vector column: it is {}",
-            batch.column(0).data_type()
-        );
-    };
-    let item = Arc::new(Field::new("item", DataType::Float32, true));
-    let list = arrow::compute::cast(batch.column(0), &DataType::FixedSizeList(item, *dim))?;
-    let list = list.as_fixed_size_list();
-    if list.is_null(0) {
-        bail!("row {row} has no vector (its '{column}' is null)");
+/// Refuses queries whose length is not the column's dimension (a vector of twice the
+/// dimension is not two queries).
+fn check_dimension(dataset: &Dataset, column: &str, queries: &Queries) -> Result<()> {
+    let schema = dataset.schema();
+    if let Ok(field) = schema.field_with_name(column) {
+        if let DataType::FixedSizeList(_, dim) = field.data_type() {
+            if *dim as usize != queries.dim {
+                bail!(
+                    "the query has {} values but column '{column}' holds vectors of {dim}",
+                    queries.dim
+                );
+            }
+        }
     }
-    let values = list.value(0);
-    Ok((
-        values.as_primitive::<Float32Type>().values().to_vec(),
-        *dim as usize,
-    ))
+    Ok(())
 }
 
-/// Queries from a .npy file of float32 (or float64) values: a vector, or a matrix with one
-/// query per row. Returns the values and the dimension.
-fn read_queries(path: &Path) -> Result<(Vec<f32>, usize)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read '{}'", path.display()))?;
-    let npy = npyz::NpyFile::new(&bytes[..])
-        .with_context(|| format!("'{}' is not a .npy file", path.display()))?;
-    let shape = npy.shape().to_vec();
-    let dim = match shape.as_slice() {
-        [d] | [_, d] if *d > 0 => *d as usize,
-        _ => bail!(
-            "'{}' has shape {shape:?}; queries are a vector or a matrix (one per row)",
-            path.display()
-        ),
-    };
-    let type_str = npy.dtype().descr();
-    let values: Vec<f32> = match type_str
-        .trim_matches('\'')
-        .trim_start_matches(['<', '|', '='])
-    {
-        "f4" => npy.into_vec::<f32>()?,
-        "f8" => npy
-            .into_vec::<f64>()?
-            .into_iter()
-            .map(|v| v as f32)
-            .collect(),
-        other => bail!(
-            "'{}' holds {other} values; queries must be float32 (or float64)",
-            path.display()
-        ),
-    };
-    if values.is_empty() {
-        bail!("'{}' holds no queries", path.display());
-    }
-    Ok((values, dim))
+/// `batch` with a first column `_query`: the number of the query (from 0) it answers.
+fn with_query_number(batch: &RecordBatch, query: usize) -> Result<RecordBatch> {
+    let numbers: ArrayRef = Arc::new(UInt32Array::from(vec![query as u32; batch.num_rows()]));
+    let mut fields = vec![Arc::new(Field::new(QUERY_COLUMN, DataType::UInt32, false))];
+    fields.extend(batch.schema().fields().iter().cloned());
+    let mut columns = vec![numbers];
+    columns.extend(batch.columns().iter().cloned());
+    Ok(RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -166,19 +149,19 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
         })),
     });
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
     }
-    println!(
+    outln!(
         "search: {} queries, median {:.2} ms, p95 {:.2} ms (min {:.2}, max {:.2})",
         latencies.len(),
         ms(median),
         ms(p95),
         ms(sorted[0]),
         ms(sorted[sorted.len() - 1])
-    );
+    )?;
     let l = &value["last_query"];
-    println!(
+    outln!(
         "  last query: index {}, {} partitions, {} codes, {} refined; flat {} fragments ({} \
          cached), {} rows read; compute {} ms, materialize {} ms",
         l["index"].as_str().unwrap_or("none"),
@@ -190,12 +173,12 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
         last.flat.rows,
         l["compute_ms"],
         l["materialize_ms"]
-    );
+    )?;
     if last.flat.rows > 0 {
-        stats::print_read("  flat read", &last.flat, None);
+        stats::print_read("  flat read", &last.flat, None)?;
     }
     if let Some(c) = simulation().map(|s| s.counters()) {
-        println!("  store   {c}");
+        outln!("  store   {c}")?;
     }
     Ok(())
 }
