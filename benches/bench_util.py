@@ -1,6 +1,7 @@
 """Helpers shared by the Python benchmark drivers (`file_bench.py`, `search_bench.py`): the
 anchors' venv, the release build of a bench binary, warming the page cache, and running one
 Shoal case in a fresh process with the anchors' contention accounting."""
+
 import json
 import os
 import subprocess
@@ -18,6 +19,7 @@ VENV_PKGS = ["pylance", "lancedb", "pyarrow", "numpy", "pandas", "faiss-cpu", "d
 def logger(prefix):
     def log(*a):
         print(f"[{prefix}]", *a, file=sys.stderr, flush=True)
+
     return log
 
 
@@ -25,12 +27,14 @@ def ensure_venv(script):
     """Re-exec `script` under the anchors venv unless numpy and pyarrow import here, creating
     the venv first (as in the anchors README) when it does not exist."""
     import importlib.util
+
     if all(importlib.util.find_spec(m) for m in ("numpy", "pyarrow")):
         return
     py = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
-        sys.exit("the anchors venv lacks numpy/pyarrow: "
-                 f"{VENV}/bin/pip install {' '.join(VENV_PKGS)}")
+        sys.exit(
+            f"the anchors venv lacks numpy/pyarrow: {VENV}/bin/pip install {' '.join(VENV_PKGS)}"
+        )
     if not py.exists():
         print(f"creating {VENV} (pip install {' '.join(VENV_PKGS)})", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
@@ -41,9 +45,19 @@ def ensure_venv(script):
 def build_binary(name):
     """`cargo build --release -p shoal-benches`; returns the path of the bench binary `name`."""
     print(f"cargo build --release -p shoal-benches ({name})", file=sys.stderr, flush=True)
-    p = subprocess.run(["cargo", "build", "--release", "-p", "shoal-benches",
-                        "--message-format=json-render-diagnostics"],
-                       cwd=REPO, stdout=subprocess.PIPE, text=True)
+    p = subprocess.run(
+        [
+            "cargo",
+            "build",
+            "--release",
+            "-p",
+            "shoal-benches",
+            "--message-format=json-render-diagnostics",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     if p.returncode != 0:
         sys.exit("cargo build failed")
     for line in p.stdout.splitlines():
@@ -51,8 +65,11 @@ def build_binary(name):
             msg = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if (msg.get("reason") == "compiler-artifact" and msg["target"]["name"] == name
-                and msg.get("executable")):
+        if (
+            msg.get("reason") == "compiler-artifact"
+            and msg["target"]["name"] == name
+            and msg.get("executable")
+        ):
             return Path(msg["executable"])
     sys.exit(f"cargo did not report the {name} executable")
 
@@ -72,8 +89,10 @@ def warm(paths, log):
         with open(f, "rb", buffering=0) as fh:
             while chunk := fh.read(8 << 20):
                 total += len(chunk)
-    log(f"warmed {total / 1e6:.0f} MB in {time.perf_counter() - t0:.2f} s: "
-        + ", ".join(Path(p).name for p in paths))
+    log(
+        f"warmed {total / 1e6:.0f} MB in {time.perf_counter() - t0:.2f} s: "
+        + ", ".join(Path(p).name for p in paths)
+    )
 
 
 def run_measured(anchors, argv, files, log):
@@ -112,5 +131,8 @@ def contended(res, limit):
     n=10: ~10 ms per process) one tick reads as ~1 core: less than 20 ms of other CPU in
     total is below the resolution and not counted as contention."""
     other_s = res.get("other_cores", 0) * res.get("outer_wall_s", 0)
-    return (not res.get("ok")) or (res.get("other_cores", 0) > limit and other_s >= 0.02) or bool(
-        res.get("busy_before") or res.get("busy_after"))
+    return (
+        (not res.get("ok"))
+        or (res.get("other_cores", 0) > limit and other_s >= 0.02)
+        or bool(res.get("busy_before") or res.get("busy_after"))
+    )

@@ -20,6 +20,7 @@ What it does, in order:
 If this Python lacks numpy / pyarrow it re-executes itself under /tmp/venv-anchors, creating
 that venv first (as in the anchors README) when it does not exist.
 """
+
 import argparse
 import json
 import os
@@ -28,8 +29,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench_util import (DEFAULT_ANCHORS, build_binary, contended, ensure_venv, logger,
-                        run_measured, warm)
+from bench_util import (
+    DEFAULT_ANCHORS,
+    build_binary,
+    contended,
+    ensure_venv,
+    logger,
+    run_measured,
+    warm,
+)
 
 log = logger("file_bench")
 
@@ -48,11 +56,22 @@ TAKES = [  # (case tag, n, sorted)
 def ensure_data(args, anchors):
     meta_path = args.data / "meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    if not all(k in meta for k in ("w2_nbytes", "w2_parquet_default", "w2_parquet_rg10k",
-                                   "w2_lance")):
+    if not all(
+        k in meta for k in ("w2_nbytes", "w2_parquet_default", "w2_parquet_rg10k", "w2_lance")
+    ):
         log(f"{meta_path} lacks w2: anchors.py gen --only w2 (~30 s, ~2 GB)")
-        subprocess.run([sys.executable, str(args.anchors / "anchors.py"), "gen", "--only", "w2",
-                        "--data", str(args.data)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(args.anchors / "anchors.py"),
+                "gen",
+                "--only",
+                "w2",
+                "--data",
+                str(args.data),
+            ],
+            check=True,
+        )
         meta = json.loads(meta_path.read_text())
     return meta
 
@@ -60,6 +79,7 @@ def ensure_data(args, anchors):
 def write_index_sets(args, anchors, n_rows):
     """One file per take case; set i is exactly anchors' `_take_indices(n_rows, n, i, sort)`."""
     import numpy as np
+
     paths = {}
     n_sets = args.warmup + args.iters
     for tag, n, sort in TAKES:
@@ -80,12 +100,19 @@ def run_shoal_case(args, anchors, meta, binary, name, workload, argv, run_id, jf
     """Runs one file_bench case in a fresh process, measuring contention like anchors.py."""
     spec = {"name": name, "workload": workload, "argv": [str(binary), *argv]}
     res = run_measured(anchors, spec["argv"], dataset_files(meta, workload, name), log)
-    jf.write(json.dumps({"run_id": run_id, "workload": workload, "spec": spec,
-                         "result": res}) + "\n")
+    jf.write(
+        json.dumps({"run_id": run_id, "workload": workload, "spec": spec, "result": res}) + "\n"
+    )
     jf.flush()
-    log(f"{workload} {name}: " + (f"median {anchors.fmt_t(res['median_s'])}" if res.get("ok")
-                                   else f"FAILED {res.get('error')}")
-        + f", other {res['other_cores']:.2f} cores")
+    log(
+        f"{workload} {name}: "
+        + (
+            f"median {anchors.fmt_t(res['median_s'])}"
+            if res.get("ok")
+            else f"FAILED {res.get('error')}"
+        )
+        + f", other {res['other_cores']:.2f} cores"
+    )
     return res
 
 
@@ -100,40 +127,107 @@ def dataset_cases(args, shoal_file, idx_paths):
     scan = ["--batch-rows", str(args.batch_rows), "--iters", str(args.scan_iters), "--warmup", "1"]
     cases = []
     for tag, _, _ in TAKES:
-        cases.append(("W2", f"shoal dataset take {tag}",
-                      ["take", *common, "--file", str(dataset), "--dataset", "--indices",
-                       str(idx_paths[tag]), "--iters", str(args.iters), "--warmup",
-                       str(args.warmup)]))
-    cases.append(("W3", "shoal dataset scan", ["scan", *common, "--file", str(dataset),
-                                               "--dataset", *scan]))
-    cases.append(("W3", "shoal dataset scan [id]", ["scan", *common, "--file", str(dataset),
-                                                    "--dataset", "--columns", "id", *scan]))
+        cases.append(
+            (
+                "W2",
+                f"shoal dataset take {tag}",
+                [
+                    "take",
+                    *common,
+                    "--file",
+                    str(dataset),
+                    "--dataset",
+                    "--indices",
+                    str(idx_paths[tag]),
+                    "--iters",
+                    str(args.iters),
+                    "--warmup",
+                    str(args.warmup),
+                ],
+            )
+        )
+    cases.append(
+        ("W3", "shoal dataset scan", ["scan", *common, "--file", str(dataset), "--dataset", *scan])
+    )
+    cases.append(
+        (
+            "W3",
+            "shoal dataset scan [id]",
+            ["scan", *common, "--file", str(dataset), "--dataset", "--columns", "id", *scan],
+        )
+    )
     return cases
 
 
 def file_cases(args, shoal_file, idx_paths):
     common = ["--data", str(args.data), "--budget", str(args.budget)]
-    scan = ["--batch-rows", str(args.batch_rows), "--readahead", str(args.readahead),
-            "--iters", str(args.scan_iters), "--warmup", "1"]
+    scan = [
+        "--batch-rows",
+        str(args.batch_rows),
+        "--readahead",
+        str(args.readahead),
+        "--iters",
+        str(args.scan_iters),
+        "--warmup",
+        "1",
+    ]
     cases = []
     for tag, _, _ in TAKES:
-        cases.append(("W2", f"shoal take {tag}",
-                      ["take", *common, "--file", str(shoal_file), "--indices",
-                       str(idx_paths[tag]), "--iters", str(args.iters), "--warmup",
-                       str(args.warmup)]))
+        cases.append(
+            (
+                "W2",
+                f"shoal take {tag}",
+                [
+                    "take",
+                    *common,
+                    "--file",
+                    str(shoal_file),
+                    "--indices",
+                    str(idx_paths[tag]),
+                    "--iters",
+                    str(args.iters),
+                    "--warmup",
+                    str(args.warmup),
+                ],
+            )
+        )
     cases.append(("W3", "shoal scan", ["scan", *common, "--file", str(shoal_file), *scan]))
-    cases.append(("W3", "shoal scan [id]",
-                  ["scan", *common, "--file", str(shoal_file), "--columns", "id", *scan]))
+    cases.append(
+        (
+            "W3",
+            "shoal scan [id]",
+            ["scan", *common, "--file", str(shoal_file), "--columns", "id", *scan],
+        )
+    )
+
     # Variants for comparison (details table only): the batch size the issue suggested, and
     # the [id] scan with batches as large as an id page (131072 rows), which avoids re-reading
     # a page once per batch.
     def variant(rows, readahead):
         return ["--batch-rows", str(rows), "--readahead", str(readahead), *scan[4:]]
-    cases.append(("W3", "shoal scan [batch 65536, readahead 4]",
-                  ["scan", *common, "--file", str(shoal_file), *variant(65536, 4)]))
-    cases.append(("W3", "shoal scan [id] [batch 131072]",
-                  ["scan", *common, "--file", str(shoal_file), "--columns", "id",
-                   *variant(131072, args.readahead)]))
+
+    cases.append(
+        (
+            "W3",
+            "shoal scan [batch 65536, readahead 4]",
+            ["scan", *common, "--file", str(shoal_file), *variant(65536, 4)],
+        )
+    )
+    cases.append(
+        (
+            "W3",
+            "shoal scan [id] [batch 131072]",
+            [
+                "scan",
+                *common,
+                "--file",
+                str(shoal_file),
+                "--columns",
+                "id",
+                *variant(131072, args.readahead),
+            ],
+        )
+    )
     cases.append(("W4", "shoal write", ["write", *common, "--iters", str(args.write_iters)]))
     return cases
 
@@ -157,19 +251,39 @@ def dataset_files(meta, workload, name):
 
 # Anchors cases are run in groups that read one dataset, each group right after warming it.
 ANCHOR_GROUPS = {  # --filter -> (workloads, representative case name for dataset_files)
-    "parquet": [(["W2", "W3"], "parquet[default]"), (["W2", "W3"], "parquet[rg10k]"),
-                (["W4"], "parquet write")],
+    "parquet": [
+        (["W2", "W3"], "parquet[default]"),
+        (["W2", "W3"], "parquet[rg10k]"),
+        (["W4"], "parquet write"),
+    ],
     "lance": [(["W2", "W3"], "lance"), (["W4"], "lance write")],
 }
 
 
 def run_anchors(args, meta, workloads, filt, run_jsonl):
     warm(dataset_files(meta, workloads[0], filt), log)
-    cmd = [sys.executable, str(args.anchors / "anchors.py"), "run", *workloads,
-           "--filter", filt, "--data", str(args.data), "--jsonl", str(run_jsonl),
-           "--iters", str(args.iters), "--warmup", str(args.warmup),
-           "--scan-iters", str(args.scan_iters), "--write-iters", str(args.write_iters),
-           "--budget", str(args.budget)]
+    cmd = [
+        sys.executable,
+        str(args.anchors / "anchors.py"),
+        "run",
+        *workloads,
+        "--filter",
+        filt,
+        "--data",
+        str(args.data),
+        "--jsonl",
+        str(run_jsonl),
+        "--iters",
+        str(args.iters),
+        "--warmup",
+        str(args.warmup),
+        "--scan-iters",
+        str(args.scan_iters),
+        "--write-iters",
+        str(args.write_iters),
+        "--budget",
+        str(args.budget),
+    ]
     log(" ".join(cmd[1:]))
     subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL)
 
@@ -191,8 +305,7 @@ def best_records(recs):
     best = {}
     for key, runs in groups.items():
         ok = [d for d in runs if d["result"].get("ok")]
-        best[key] = (min(ok, key=lambda d: d["result"].get("other_cores", 9)) if ok
-                     else runs[-1])
+        best[key] = min(ok, key=lambda d: d["result"].get("other_cores", 9)) if ok else runs[-1]
     return best
 
 
@@ -211,37 +324,70 @@ def ratio(shoal_s, other_s):
 
 COMPARE = [
     # (label, shoal case, parquet candidates, lance candidates)
-    ("W2 take 1000 sorted", ("W2", "shoal take sorted"),
-     [("W2", "parquet[default] rowgroups sorted"), ("W2", "parquet[rg10k] rowgroups sorted"),
-      ("W2", "parquet[default] pyarrow.dataset.take sorted"),
-      ("W2", "parquet[rg10k] pyarrow.dataset.take sorted")],
-     [("W2", "lance take sorted")]),
-    ("W2 take 1000 unsorted", ("W2", "shoal take unsorted"),
-     [("W2", "parquet[default] rowgroups unsorted"), ("W2", "parquet[rg10k] rowgroups unsorted"),
-      ("W2", "parquet[default] pyarrow.dataset.take unsorted"),
-      ("W2", "parquet[rg10k] pyarrow.dataset.take unsorted")],
-     [("W2", "lance take unsorted")]),
-    ("W2 take 10 sorted", ("W2", "shoal take sorted n=10"),
-     [("W2", "parquet[default] rowgroups sorted n=10"),
-      ("W2", "parquet[rg10k] rowgroups sorted n=10")],
-     [("W2", "lance take sorted n=10")]),
-    ("W3 full scan, all columns", ("W3", "shoal scan"),
-     [("W3", "parquet[default] read_table"), ("W3", "parquet[default] iter_batches"),
-      ("W3", "parquet[rg10k] read_table"), ("W3", "parquet[rg10k] iter_batches")],
-     [("W3", "lance to_table"), ("W3", "lance to_batches")]),
-    ("W3 scan [id]", ("W3", "shoal scan [id]"),
-     [("W3", "parquet[default] read_table [id]"), ("W3", "parquet[rg10k] read_table [id]")],
-     [("W3", "lance to_table [id]")]),
-    ("W4 write (page cache)", ("W4", "shoal write"),
-     [("W4", "parquet write default"), ("W4", "parquet write rg10k")],
-     [("W4", "lance write_dataset")]),
+    (
+        "W2 take 1000 sorted",
+        ("W2", "shoal take sorted"),
+        [
+            ("W2", "parquet[default] rowgroups sorted"),
+            ("W2", "parquet[rg10k] rowgroups sorted"),
+            ("W2", "parquet[default] pyarrow.dataset.take sorted"),
+            ("W2", "parquet[rg10k] pyarrow.dataset.take sorted"),
+        ],
+        [("W2", "lance take sorted")],
+    ),
+    (
+        "W2 take 1000 unsorted",
+        ("W2", "shoal take unsorted"),
+        [
+            ("W2", "parquet[default] rowgroups unsorted"),
+            ("W2", "parquet[rg10k] rowgroups unsorted"),
+            ("W2", "parquet[default] pyarrow.dataset.take unsorted"),
+            ("W2", "parquet[rg10k] pyarrow.dataset.take unsorted"),
+        ],
+        [("W2", "lance take unsorted")],
+    ),
+    (
+        "W2 take 10 sorted",
+        ("W2", "shoal take sorted n=10"),
+        [
+            ("W2", "parquet[default] rowgroups sorted n=10"),
+            ("W2", "parquet[rg10k] rowgroups sorted n=10"),
+        ],
+        [("W2", "lance take sorted n=10")],
+    ),
+    (
+        "W3 full scan, all columns",
+        ("W3", "shoal scan"),
+        [
+            ("W3", "parquet[default] read_table"),
+            ("W3", "parquet[default] iter_batches"),
+            ("W3", "parquet[rg10k] read_table"),
+            ("W3", "parquet[rg10k] iter_batches"),
+        ],
+        [("W3", "lance to_table"), ("W3", "lance to_batches")],
+    ),
+    (
+        "W3 scan [id]",
+        ("W3", "shoal scan [id]"),
+        [("W3", "parquet[default] read_table [id]"), ("W3", "parquet[rg10k] read_table [id]")],
+        [("W3", "lance to_table [id]")],
+    ),
+    (
+        "W4 write (page cache)",
+        ("W4", "shoal write"),
+        [("W4", "parquet write default"), ("W4", "parquet write rg10k")],
+        [("W4", "lance write_dataset")],
+    ),
 ]
 
 
 def pick(best, keys):
     """The fastest (lowest median) successful case among keys, or None."""
-    got = [(best[k]["result"]["median_s"], k) for k in keys
-           if k in best and best[k]["result"].get("ok")]
+    got = [
+        (best[k]["result"]["median_s"], k)
+        for k in keys
+        if k in best and best[k]["result"].get("ok")
+    ]
     return min(got) if got else None
 
 
@@ -259,17 +405,23 @@ def report(args, anchors, recs, run_id, convert_res):
     lines.append(f"run {run_id}, {time.strftime('%Y-%m-%d %H:%M')}, JSONL {args.jsonl}")
     m = anchors.machine()
     v = anchors.versions()
-    lines.append(f"machine: {m['nproc']} cores {m['cpu_model']}, {m['mem_gib']} GiB, kernel "
-                 f"{m['kernel']}; pyarrow {v['pyarrow']}, pylance {v['pylance']}, numpy "
-                 f"{v['numpy']}")
+    lines.append(
+        f"machine: {m['nproc']} cores {m['cpu_model']}, {m['mem_gib']} GiB, kernel "
+        f"{m['kernel']}; pyarrow {v['pyarrow']}, pylance {v['pylance']}, numpy "
+        f"{v['numpy']}"
+    )
     if convert_res:
-        lines.append(f"shoal file: {convert_res.get('bytes', 0) / 1e6:.1f} MB, page size "
-                     f"{convert_res.get('page_size')} B, pages per column "
-                     f"{convert_res.get('pages')} (id, vector, text)")
+        lines.append(
+            f"shoal file: {convert_res.get('bytes', 0) / 1e6:.1f} MB, page size "
+            f"{convert_res.get('page_size')} B, pages per column "
+            f"{convert_res.get('pages')} (id, vector, text)"
+        )
     damon = Path("/sys/kernel/mm/damon/admin/kdamonds/0/state")
     if damon.exists() and damon.read_text().strip() == "on":
-        lines.append("page cache: DAMON reclaim is on (evicts page cache idle ~60 s); every "
-                     "dataset is read once right before its case(s), so all cases run warm")
+        lines.append(
+            "page cache: DAMON reclaim is on (evicts page cache idle ~60 s); every "
+            "dataset is read once right before its case(s), so all cases run warm"
+        )
     lines.append("")
     with_lance = any(k in best for _, _, _, lk in COMPARE for k in lk)
     head = "| workload | Shoal | best Parquet (case) | Shoal vs Parquet |"
@@ -303,19 +455,25 @@ def report(args, anchors, recs, run_id, convert_res):
         if label in verdicts and verdicts[label][1]:
             s, (pm, pk) = verdicts[label]
             x = pm / s
-            lines.append(f"* {label}: >= 20x faster than Parquet: **{'MET' if x >= 20 else 'NOT MET'}**"
-                         f" ({x:.3g}x: shoal {anchors.fmt_t(s)} vs {pk[1]} {anchors.fmt_t(pm)})")
+            lines.append(
+                f"* {label}: >= 20x faster than Parquet: **{'MET' if x >= 20 else 'NOT MET'}**"
+                f" ({x:.3g}x: shoal {anchors.fmt_t(s)} vs {pk[1]} {anchors.fmt_t(pm)})"
+            )
     label = "W3 full scan, all columns"
     if label in verdicts and verdicts[label][1]:
         s, (pm, pk) = verdicts[label]
-        lines.append(f"* full read no slower than Parquet: **{'MET' if s <= pm else 'NOT MET'}**"
-                     f" (shoal {anchors.fmt_t(s)} vs {pk[1]} {anchors.fmt_t(pm)}; "
-                     f"{ratio(s, pm).strip('*')})")
+        lines.append(
+            f"* full read no slower than Parquet: **{'MET' if s <= pm else 'NOT MET'}**"
+            f" (shoal {anchors.fmt_t(s)} vs {pk[1]} {anchors.fmt_t(pm)}; "
+            f"{ratio(s, pm).strip('*')})"
+        )
     if ("W4", "shoal write") in best and best[("W4", "shoal write")]["result"].get("ok"):
         r = best[("W4", "shoal write")]["result"]
-        lines.append(f"* write throughput (reported): {r['MBps']:.0f} MB/s of uncompressed Arrow "
-                     f"bytes, {r['rows_per_s'] / 1e6:.2f} M rows/s (write+stat+unlink as anchors "
-                     f"W4 times it); {r['write_only_MBps']:.0f} MB/s create..finish only")
+        lines.append(
+            f"* write throughput (reported): {r['MBps']:.0f} MB/s of uncompressed Arrow "
+            f"bytes, {r['rows_per_s'] / 1e6:.2f} M rows/s (write+stat+unlink as anchors "
+            f"W4 times it); {r['write_only_MBps']:.0f} MB/s create..finish only"
+        )
     lines.append("")
     lines.append("All cases (least-contended run of each; anchors' columns):")
     lines.append("")
@@ -338,13 +496,25 @@ def report(args, anchors, recs, run_id, convert_res):
 def phases_md(anchors, ph):
     """The `file_bench phases` diagnostic as a few lines of markdown."""
     f = anchors.fmt_t
-    t = {k: ph[f"take_{k}_median"] for k in ("plan_s", "missing_ranges_s", "read_ranges_s",
-                                              "fetched_insert_s", "decode_s",
-                                              "decode_no_checksum_s")}
-    s = {k: ph[f"scan_{k}_median"] for k in ("plan_s", "missing_ranges_s", "read_ranges_s",
-                                              "decode_s", "decode_no_checksum_s")}
-    rounds = ", ".join(f"{r} ranges / {b / 1e3:.0f} kB" for r, b in
-                       zip(ph["take_ranges_per_round"], ph["take_bytes_per_round"]))
+    t = {
+        k: ph[f"take_{k}_median"]
+        for k in (
+            "plan_s",
+            "missing_ranges_s",
+            "read_ranges_s",
+            "fetched_insert_s",
+            "decode_s",
+            "decode_no_checksum_s",
+        )
+    }
+    s = {
+        k: ph[f"scan_{k}_median"]
+        for k in ("plan_s", "missing_ranges_s", "read_ranges_s", "decode_s", "decode_no_checksum_s")
+    }
+    rounds = ", ".join(
+        f"{r} ranges / {b / 1e3:.0f} kB"
+        for r, b in zip(ph["take_ranges_per_round"], ph["take_bytes_per_round"])
+    )
     lines = [
         "Where Shoal's time goes (`file_bench phases`: the same plan / fetch / decode steps "
         "run one at a time on one thread, medians):",
@@ -368,34 +538,56 @@ def phases_md(anchors, ph):
 
 def main():
     ensure_venv(__file__)
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path,
-                    default=Path(os.environ.get("ANCHORS_DATA", "/tmp/shoal-anchors-data")))
-    ap.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS,
-                    help="directory holding anchors.py")
-    ap.add_argument("--jsonl", type=Path, default=None,
-                    help="raw records (default /tmp/shoal-file-bench-<run>.jsonl, new per run); "
-                         "an existing file is appended to and all its records are used")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("ANCHORS_DATA", "/tmp/shoal-anchors-data"))
+    )
+    ap.add_argument(
+        "--anchors", type=Path, default=DEFAULT_ANCHORS, help="directory holding anchors.py"
+    )
+    ap.add_argument(
+        "--jsonl",
+        type=Path,
+        default=None,
+        help="raw records (default /tmp/shoal-file-bench-<run>.jsonl, new per run); "
+        "an existing file is appended to and all its records are used",
+    )
     ap.add_argument("--with-lance", action="store_true", help="also run the anchors' Lance cases")
-    ap.add_argument("--no-anchors", action="store_true",
-                    help="skip the anchors' cases (use those already in --jsonl)")
+    ap.add_argument(
+        "--no-anchors",
+        action="store_true",
+        help="skip the anchors' cases (use those already in --jsonl)",
+    )
     ap.add_argument("--no-shoal", action="store_true", help="skip the Shoal cases")
     ap.add_argument("--iters", type=int, default=20, help="timed takes per case (anchors: 20)")
     ap.add_argument("--warmup", type=int, default=2, help="untimed takes (anchors: 2)")
     ap.add_argument("--scan-iters", type=int, default=5)
     ap.add_argument("--write-iters", type=int, default=3)
     ap.add_argument("--budget", type=float, default=60.0)
-    ap.add_argument("--batch-rows", type=int, default=32768,
-                    help="Shoal scan batch rows (see README for the sweep)")
-    ap.add_argument("--readahead", type=int, default=2,
-                    help="Shoal scan readahead (see README for the sweep)")
-    ap.add_argument("--contended", type=float, default=0.2,
-                    help="re-run a case when other processes used more cores than this")
+    ap.add_argument(
+        "--batch-rows",
+        type=int,
+        default=32768,
+        help="Shoal scan batch rows (see README for the sweep)",
+    )
+    ap.add_argument(
+        "--readahead", type=int, default=2, help="Shoal scan readahead (see README for the sweep)"
+    )
+    ap.add_argument(
+        "--contended",
+        type=float,
+        default=0.2,
+        help="re-run a case when other processes used more cores than this",
+    )
     ap.add_argument("--retries", type=int, default=2, help="re-runs of a contended case")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown here")
-    ap.add_argument("--report-only", action="store_true",
-                    help="only print the report of an existing --jsonl (no build, no runs)")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only print the report of an existing --jsonl (no build, no runs)",
+    )
     args = ap.parse_args()
     args.data = args.data.resolve()
     run_id = time.strftime("%Y%m%dT%H%M%S")
@@ -408,8 +600,13 @@ def main():
         recs = [json.loads(line) for line in args.jsonl.read_text().splitlines()]
         convert_res = next((d["convert"] for d in reversed(recs) if "convert" in d), {})
         phases = next((d["phases"] for d in reversed(recs) if d.get("phases")), None)
-        md = report(args, anchors, load_records(args.jsonl),
-                    next((d["run_id"] for d in recs if "run_id" in d), "?"), convert_res)
+        md = report(
+            args,
+            anchors,
+            load_records(args.jsonl),
+            next((d["run_id"] for d in recs if "run_id" in d), "?"),
+            convert_res,
+        )
         if phases and phases.get("ok"):
             md += "\n\n" + phases_md(anchors, phases)
         print(md)
@@ -422,22 +619,45 @@ def main():
     n_rows = meta["w2_lance"]["rows"]
     shoal_file = args.data / "w2" / "t.shoal"
     log(f"writing {shoal_file} (untimed)")
-    p = subprocess.run([str(binary), "convert", "--data", str(args.data), "--out",
-                        str(shoal_file)], capture_output=True, text=True)
+    p = subprocess.run(
+        [str(binary), "convert", "--data", str(args.data), "--out", str(shoal_file)],
+        capture_output=True,
+        text=True,
+    )
     convert_res = json.loads(p.stdout.splitlines()[-1]) if p.stdout.strip() else {}
     if p.returncode != 0 or not convert_res.get("ok"):
         sys.exit(f"convert failed: {p.stdout} {p.stderr}")
     log(f"writing {shoal_file.with_suffix('.dataset')} (untimed)")
-    p = subprocess.run([str(binary), "convert", "--data", str(args.data), "--out",
-                        str(shoal_file.with_suffix(".dataset")), "--dataset"],
-                       capture_output=True, text=True)
+    p = subprocess.run(
+        [
+            str(binary),
+            "convert",
+            "--data",
+            str(args.data),
+            "--out",
+            str(shoal_file.with_suffix(".dataset")),
+            "--dataset",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if p.returncode != 0:
         sys.exit(f"dataset convert failed: {p.stdout} {p.stderr}")
     idx_paths = write_index_sets(args, anchors, n_rows)
 
     with args.jsonl.open("a") as jf:
-        jf.write(json.dumps({"run_id": run_id, "argv": sys.argv, "versions": anchors.versions(),
-                             "machine": anchors.machine(), "convert": convert_res}) + "\n")
+        jf.write(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "argv": sys.argv,
+                    "versions": anchors.versions(),
+                    "machine": anchors.machine(),
+                    "convert": convert_res,
+                }
+            )
+            + "\n"
+        )
     filters = ["parquet"] + (["lance"] if args.with_lance else [])
     if not args.no_anchors:
         for f in filters:
@@ -459,8 +679,9 @@ def main():
         with args.jsonl.open("a") as jf:
             for key in redo:
                 if key in cases and not args.no_shoal:
-                    run_shoal_case(args, anchors, meta, binary, key[1], key[0], cases[key],
-                                   run_id, jf)
+                    run_shoal_case(
+                        args, anchors, meta, binary, key[1], key[0], cases[key], run_id, jf
+                    )
         for key in redo:
             if key not in cases and not args.no_anchors:
                 run_anchors(args, meta, [key[0]], key[1], args.jsonl)
@@ -468,9 +689,22 @@ def main():
     phases = None
     if not args.no_shoal:
         warm([shoal_file], log)
-        p = subprocess.run([str(binary), "phases", "--data", str(args.data), "--file",
-                            str(shoal_file), "--indices", str(idx_paths["unsorted"]),
-                            "--batch-rows", str(args.batch_rows)], capture_output=True, text=True)
+        p = subprocess.run(
+            [
+                str(binary),
+                "phases",
+                "--data",
+                str(args.data),
+                "--file",
+                str(shoal_file),
+                "--indices",
+                str(idx_paths["unsorted"]),
+                "--batch-rows",
+                str(args.batch_rows),
+            ],
+            capture_output=True,
+            text=True,
+        )
         phases = json.loads(p.stdout.splitlines()[-1]) if p.stdout.strip() else None
         with args.jsonl.open("a") as jf:
             jf.write(json.dumps({"run_id": run_id, "phases": phases}) + "\n")

@@ -21,6 +21,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
+step "ruff (Python lint and format)"
+.venv/bin/ruff check tests/python benches
+.venv/bin/ruff format --check tests/python benches
+
 step "S3-protocol server (SeaweedFS on loopback)"
 trap 'scripts/s3-server.sh stop' EXIT
 scripts/s3-server.sh start

@@ -1,4 +1,5 @@
 """Shared fixtures: the `shoal` binary under test and a helper to run it."""
+
 import os
 import subprocess
 from pathlib import Path
@@ -23,7 +24,25 @@ def shoal(shoal_bin):
     def run(*args, check=True):
         proc = subprocess.run([str(shoal_bin), *map(str, args)], capture_output=True, text=True)
         if check and proc.returncode != 0:
-            raise AssertionError(f"shoal {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+            raise AssertionError(
+                f"shoal {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}"
+            )
         return proc
 
     return run
+
+
+@pytest.fixture
+def s3_bucket():
+    """The S3 test server's bucket (scripts/test.sh starts the server and exports its
+    environment); skipped without one, except in CI, where it must be there."""
+    bucket = os.environ.get("SHOAL_TEST_S3_BUCKET")
+    if not bucket:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI is set but SHOAL_TEST_S3_BUCKET is not (scripts/test.sh starts the server)"
+            )
+        pytest.skip(
+            "no S3 test server (run scripts/s3-server.sh start and export target/s3-test.env)"
+        )
+    return bucket

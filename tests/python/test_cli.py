@@ -1,15 +1,14 @@
 """The CLI as a user meets it: datasets created, appended to, deleted from, compacted,
 tagged and cleaned up through URIs; bounded memory on large imports; readable output; and
 one clear line per user error, with nothing half-written left behind."""
+
 import json
-import os
 import subprocess
 import sys
 import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 
 def data_files(dataset):
@@ -19,29 +18,49 @@ def data_files(dataset):
 def test_import_memory_is_bounded_by_batches_not_file_size(shoal_bin, tmp_path):
     src = tmp_path / "big.parquet"
     # ~300 MB of Arrow data (vectors of 128 float32 and text), one Parquet row group.
-    gen = subprocess.run([str(shoal_bin), "sample", str(src), "--rows", "500000"], capture_output=True, text=True)
+    gen = subprocess.run(
+        [str(shoal_bin), "sample", str(src), "--rows", "500000"], capture_output=True, text=True
+    )
     assert gen.returncode == 0, gen.stderr
     proc = subprocess.run(
-        [sys.executable, "-c",
-         "import resource, subprocess, sys;"
-         "p = subprocess.run(sys.argv[1:]);"
-         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024);"
-         "sys.exit(p.returncode)",
-         str(shoal_bin), "import", str(src), str(tmp_path / "big")],
-        capture_output=True, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import resource, subprocess, sys;"
+            "p = subprocess.run(sys.argv[1:]);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024);"
+            "sys.exit(p.returncode)",
+            str(shoal_bin),
+            "import",
+            str(src),
+            str(tmp_path / "big"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     peak_mib = int(proc.stdout.strip())
     data_mib = pq.ParquetFile(src).metadata.num_rows * (8 + 512 + 100 + 4) / 2**20
     assert peak_mib < 200, f"import of {data_mib:.0f} MiB peaked at {peak_mib} MiB"
-    info = json.loads(subprocess.run([str(shoal_bin), "info", str(tmp_path / "big"), "--json"],
-                                     capture_output=True, text=True, check=True).stdout)
+    info = json.loads(
+        subprocess.run(
+            [str(shoal_bin), "info", str(tmp_path / "big"), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert info["rows"] == pq.ParquetFile(src).metadata.num_rows
 
 
 def test_a_dataset_lives_through_versions(shoal, tmp_path):
-    table = pa.table({"id": pa.array(range(10_000), pa.int64()),
-                      "category": pa.array([i % 10 for i in range(10_000)], pa.int32()),
-                      "name": pa.array([None if i % 7 == 0 else f"n{i}" for i in range(10_000)])})
+    table = pa.table(
+        {
+            "id": pa.array(range(10_000), pa.int64()),
+            "category": pa.array([i % 10 for i in range(10_000)], pa.int32()),
+            "name": pa.array([None if i % 7 == 0 else f"n{i}" for i in range(10_000)]),
+        }
+    )
     pq.write_table(table, tmp_path / "t.parquet")
     ds = tmp_path / "ds"
     shoal("import", tmp_path / "t.parquet", ds, "--max-rows-per-file", "3000")
@@ -80,8 +99,12 @@ def test_a_dataset_lives_through_versions(shoal, tmp_path):
 
 
 def test_inspect_describes_a_data_files_pages(shoal, tmp_path):
-    table = pa.table({"id": pa.array(range(100_000), pa.int64()),
-                      "name": pa.array([None if i % 10 == 0 else f"n{i}" for i in range(100_000)])})
+    table = pa.table(
+        {
+            "id": pa.array(range(100_000), pa.int64()),
+            "name": pa.array([None if i % 10 == 0 else f"n{i}" for i in range(100_000)]),
+        }
+    )
     pq.write_table(table, tmp_path / "t.parquet")
     shoal("import", tmp_path / "t.parquet", tmp_path / "t", "--page-size", "65536")
     [data_file] = data_files(tmp_path / "t")
@@ -115,16 +138,24 @@ def test_user_errors_are_one_clear_line_and_change_nothing(shoal, tmp_path):
         (("info", tmp_path / "missing"), "no dataset at"),
         (("head", ds, "--columns", "nope"), "has no column 'nope'"),
         (("import", tmp_path / "a.parquet", ds), "already exists"),
-        (("import", tmp_path / "other.parquet", ds, "--mode", "append"),
-         "column 'a' has type Utf8 instead of Int64"),
+        (
+            ("import", tmp_path / "other.parquet", ds, "--mode", "append"),
+            "column 'a' has type Utf8 instead of Int64",
+        ),
         (("import", tmp_path / "a.parquet", tmp_path / "new", "--mode", "append"), "no dataset at"),
         (("import", tmp_path / "missing.parquet", tmp_path / "x"), "cannot open"),
         (("import", tmp_path / "a.txt", tmp_path / "z"), "cannot tell the format"),
         (("export", ds, tmp_path / "a.parquet"), "already exists"),
-        (("export", ds, tmp_path / "v9.parquet", "--version", "9"), "has no version 9 (latest is 1)"),
+        (
+            ("export", ds, tmp_path / "v9.parquet", "--version", "9"),
+            "has no version 9 (latest is 1)",
+        ),
         (("export", ds, tmp_path / "t.parquet", "--tag", "nope"), "has no tag 'nope'"),
         (("info", "ftp://host/x"), "unsupported storage scheme"),
-        (("import", tmp_path / "a.parquet", tmp_path / "c", "--compression", "gzip"), "unknown compression"),
+        (
+            ("import", tmp_path / "a.parquet", tmp_path / "c", "--compression", "gzip"),
+            "unknown compression",
+        ),
         (("delete", ds, "--where", "a = 'one'"), "is not a valid Int64"),
         (("delete", ds, "--where", "a ~ 1"), "expected one of"),
         (("delete", ds, "--where", "b = 1"), "has no column 'b'"),
@@ -172,16 +203,15 @@ def test_corrupt_data_is_reported_not_crashed_on(shoal, tmp_path):
     assert proc.returncode == 1 and "not a Shoal file, or truncated" in proc.stderr, proc.stderr
 
 
-def test_the_same_commands_work_on_s3(shoal, tmp_path):
-    bucket = os.environ.get("SHOAL_TEST_S3_BUCKET")
-    if not bucket:
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but SHOAL_TEST_S3_BUCKET is not (scripts/test.sh starts the server)")
-        pytest.skip("no S3 test server (run scripts/s3-server.sh start and export target/s3-test.env)")
-    table = pa.table({"id": pa.array(range(20_000), pa.int64()),
-                      "text": pa.array([f"row {i}" for i in range(20_000)])})
+def test_the_same_commands_work_on_s3(shoal, tmp_path, s3_bucket):
+    table = pa.table(
+        {
+            "id": pa.array(range(20_000), pa.int64()),
+            "text": pa.array([f"row {i}" for i in range(20_000)]),
+        }
+    )
     pq.write_table(table, tmp_path / "t.parquet")
-    uri = f"s3://{bucket}/cli-{time.time_ns()}/t"
+    uri = f"s3://{s3_bucket}/cli-{time.time_ns()}/t"
     shoal("import", tmp_path / "t.parquet", uri, "--max-rows-per-file", "5000")
     assert "already exists" in shoal("import", tmp_path / "t.parquet", uri, check=False).stderr
     shoal("import", tmp_path / "t.parquet", uri, "--mode", "append")
@@ -200,8 +230,9 @@ def test_the_same_commands_work_on_s3(shoal, tmp_path):
 
 
 def test_scan_and_take_print_rows_and_statistics(shoal, tmp_path):
-    table = pa.table({"id": pa.array(range(3000), pa.int64()),
-                      "name": pa.array([f"n{i}" for i in range(3000)])})
+    table = pa.table(
+        {"id": pa.array(range(3000), pa.int64()), "name": pa.array([f"n{i}" for i in range(3000)])}
+    )
     pq.write_table(table, tmp_path / "t.parquet")
     ds = tmp_path / "ds"
     shoal("import", tmp_path / "t.parquet", ds, "--max-rows-per-file", "1000")
@@ -209,21 +240,31 @@ def test_scan_and_take_print_rows_and_statistics(shoal, tmp_path):
     lines = shoal("scan", ds, "--columns", "id", "--limit", "3", "--json").stdout.splitlines()
     assert [json.loads(line) for line in lines] == [{"id": 10}, {"id": 11}, {"id": 12}]
 
-    stats = json.loads(shoal("scan", ds, "--stats", "--json", "--sim-latency-ms", "5",
-                             "--sim-concurrency", "4").stdout)
+    stats = json.loads(
+        shoal(
+            "scan", ds, "--stats", "--json", "--sim-latency-ms", "5", "--sim-concurrency", "4"
+        ).stdout
+    )
     assert stats["rows"] == 2990 and stats["tasks"] == 3
     for phase in ("open", "plan", "fetch", "decode"):
         assert "ms" in stats[phase], phase
-    assert stats["open"]["requests"] >= 3 and stats["store"]["requests"] >= stats["open"]["requests"]
+    assert (
+        stats["open"]["requests"] >= 3 and stats["store"]["requests"] >= stats["open"]["requests"]
+    )
     assert stats["store"]["peak_in_flight"] <= 4
     assert "open" in shoal("scan", ds, "--stats").stdout
 
-    rows = [json.loads(line) for line in shoal("take", ds, "--rows", "0,2989,5", "--json").stdout.splitlines()]
+    rows = [
+        json.loads(line)
+        for line in shoal("take", ds, "--rows", "0,2989,5", "--json").stdout.splitlines()
+    ]
     assert [r["id"] for r in rows] == [10, 2999, 15] and rows[0]["name"] == "n10"
     (tmp_path / "rows.txt").write_text("1\n2, 3\n")
     out = shoal("take", ds, "--rows-file", tmp_path / "rows.txt", "--columns", "id").stdout
     assert "11" in out and "13" in out
-    taken = json.loads(shoal("take", ds, "--rows", "1", "--stats", "--json", "--sim-latency-ms", "1").stdout)
+    taken = json.loads(
+        shoal("take", ds, "--rows", "1", "--stats", "--json", "--sim-latency-ms", "1").stdout
+    )
     assert taken["rows"] == 1 and taken["store"]["requests"] >= 1
     assert taken["open"]["requests"] + taken["fetch"]["requests"] == taken["store"]["requests"]
     proc = shoal("take", ds, "--rows", "5000", check=False)

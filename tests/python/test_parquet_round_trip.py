@@ -1,6 +1,7 @@
 """A Parquet file written by pyarrow with every type Shoal stores goes through
 `shoal import` and `shoal export` and reads back in pyarrow equal to the original:
 values, nulls, schema and field metadata."""
+
 import datetime
 
 import pyarrow as pa
@@ -26,7 +27,9 @@ def every_type_table(n=1000):
         "uint16": arr([i * 60 for i in ints], pa.uint16()),
         "uint32": arr([i * 4_000_000 for i in ints], pa.uint32()),
         "uint64": arr([2**63 + i for i in ints], pa.uint64()),
-        "float16": pa.array([None if i % 5 == 0 else float(i) / 8 for i in ints], type=pa.float16()),
+        "float16": pa.array(
+            [None if i % 5 == 0 else float(i) / 8 for i in ints], type=pa.float16()
+        ),
         "float32": arr([i / 3 for i in ints], pa.float32()),
         "float64": arr([i / 7 for i in ints], pa.float64()),
         "utf8": arr([f"text {i} " + "é" * (i % 5) for i in ints], pa.string()),
@@ -34,9 +37,13 @@ def every_type_table(n=1000):
         "binary": arr([bytes([i % 256]) * (i % 9) for i in ints], pa.binary()),
         "large_binary": arr([b"\x00\xff" * (i % 4) for i in ints], pa.large_binary()),
         "vector": pa.FixedSizeListArray.from_arrays(
-            pa.array([float(i % 97) for i in range(n * 8)], type=pa.float32()), 8,
-            mask=pa.array(nulls_every(11))),
-        "date32": arr([datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in ints], pa.date32()),
+            pa.array([float(i % 97) for i in range(n * 8)], type=pa.float32()),
+            8,
+            mask=pa.array(nulls_every(11)),
+        ),
+        "date32": arr(
+            [datetime.date(2020, 1, 1) + datetime.timedelta(days=i) for i in ints], pa.date32()
+        ),
     }
     base = datetime.datetime(2024, 5, 17, 12, 30, 45, 123456)
     for unit in ["s", "ms", "us", "ns"]:
@@ -50,18 +57,32 @@ def every_type_table(n=1000):
             cols[name] = arr(values, pa.timestamp(unit, tz=tz))
     point = pa.struct([("x", pa.int32()), ("label", pa.string()), ("tags", pa.list_(pa.string()))])
     cols["struct"] = pa.array(
-        [None if i % 13 == 0 else {"x": i, "label": None if i % 4 == 0 else f"p{i}",
-                                   "tags": [f"t{j}" for j in range(i % 3)]} for i in ints], type=point)
+        [
+            None
+            if i % 13 == 0
+            else {
+                "x": i,
+                "label": None if i % 4 == 0 else f"p{i}",
+                "tags": [f"t{j}" for j in range(i % 3)],
+            }
+            for i in ints
+        ],
+        type=point,
+    )
     cols["list_int"] = arr([list(range(i % 5)) for i in ints], pa.list_(pa.int64()))
     cols["list_of_struct"] = arr(
         [[{"a": j, "b": None if j % 2 else float(j)} for j in range(i % 4)] for i in ints],
-        pa.list_(pa.struct([("a", pa.int16()), ("b", pa.float64())])))
+        pa.list_(pa.struct([("a", pa.int16()), ("b", pa.float64())])),
+    )
     cols["large_list_vectors"] = arr(
         [[[float(i), float(j)] for j in range(i % 3)] for i in ints],
-        pa.large_list(pa.list_(pa.float32(), 2)))
+        pa.large_list(pa.list_(pa.float32(), 2)),
+    )
     table = pa.table(cols)
-    fields = [f.with_metadata({"origin": f"column {f.name}"}) if f.name in ("vector", "utf8") else f
-              for f in table.schema]
+    fields = [
+        f.with_metadata({"origin": f"column {f.name}"}) if f.name in ("vector", "utf8") else f
+        for f in table.schema
+    ]
     return table.cast(pa.schema(fields))
 
 
@@ -83,8 +104,9 @@ def test_every_type_round_trips_through_shoal(shoal, tmp_path):
     expected = original.cast(pa.schema([seconds_as_millis(f) for f in original.schema]))
     assert pq.read_table(src).schema.field("ts_s_UTC").type == pa.timestamp("ms", tz="UTC")
     back = pq.read_table(tmp_path / "out.parquet")
-    assert back.schema.equals(expected.schema, check_metadata=True), \
+    assert back.schema.equals(expected.schema, check_metadata=True), (
         f"schema differs:\n{back.schema}\nvs\n{expected.schema}"
+    )
     assert back.equals(expected)
     for name in original.column_names:
         assert back.column(name).null_count == original.column(name).null_count, name
@@ -94,8 +116,9 @@ def test_every_type_round_trips_through_shoal(shoal, tmp_path):
     shoal("export", tmp_path / "t", tmp_path / "out.arrow")
     with pa.ipc.open_file(tmp_path / "out.arrow") as f:
         exact = f.read_all()
-    assert exact.schema.equals(original.schema, check_metadata=True), \
+    assert exact.schema.equals(original.schema, check_metadata=True), (
         f"schema differs:\n{exact.schema}\nvs\n{original.schema}"
+    )
     assert exact.equals(original)
 
 
@@ -104,7 +127,9 @@ def test_compressed_files_round_trip(shoal, tmp_path):
     pq.write_table(original, tmp_path / "src.parquet")
     for codec in ["lz4", "zstd"]:
         dst = tmp_path / f"{codec}"
-        shoal("import", tmp_path / "src.parquet", dst, "--compression", codec, "--page-size", "2048")
+        shoal(
+            "import", tmp_path / "src.parquet", dst, "--compression", codec, "--page-size", "2048"
+        )
         shoal("export", dst, tmp_path / f"{codec}.arrow")
         with pa.ipc.open_file(tmp_path / f"{codec}.arrow") as f:
             assert f.read_all().equals(original)
@@ -122,13 +147,15 @@ def test_projection_and_other_formats(shoal, tmp_path):
         assert f.read_all().equals(original.select(["struct"]))
     shoal("export", tmp_path / "t", tmp_path / "p.csv", "--columns", "int32,utf8")
     import pyarrow.csv as pcsv
+
     csv = pcsv.read_csv(tmp_path / "p.csv")
     assert csv.column("int32").to_pylist() == original.column("int32").to_pylist()
 
 
 def test_import_from_ipc_stream_and_csv(shoal, tmp_path):
-    table = pa.table({"id": pa.array(range(5000), pa.int64()),
-                      "name": pa.array([f"n{i}" for i in range(5000)])})
+    table = pa.table(
+        {"id": pa.array(range(5000), pa.int64()), "name": pa.array([f"n{i}" for i in range(5000)])}
+    )
     with pa.ipc.new_stream(tmp_path / "s.arrows", table.schema) as w:
         w.write_table(table, max_chunksize=1000)
     shoal("import", tmp_path / "s.arrows", tmp_path / "a")
@@ -145,4 +172,7 @@ def test_dictionary_columns_are_stored_as_their_values(shoal, tmp_path):
     proc = shoal("import", tmp_path / "d.parquet", tmp_path / "d")
     assert "note: column 'cat' is stored as Utf8" in proc.stderr
     shoal("export", tmp_path / "d", tmp_path / "d2.parquet")
-    assert pq.read_table(tmp_path / "d2.parquet").column("cat").to_pylist() == table.column("cat").to_pylist()
+    assert (
+        pq.read_table(tmp_path / "d2.parquet").column("cat").to_pylist()
+        == table.column("cat").to_pylist()
+    )
