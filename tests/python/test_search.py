@@ -49,6 +49,7 @@ def test_search_flat_then_indexed(shoal, tmp_path):
         want = list(np.argsort(d, kind="stable")[:5])
         got = rows[q * 5 : (q + 1) * 5]
         assert [r["id"] for r in got] == want
+        assert {r["_query"] for r in got} == {q}
         assert abs(got[0]["_distance"] - d[want[0]]) <= 1e-3 * max(1.0, d[want[0]])
 
     # A stored row as the query: that row first, at distance 0.
@@ -68,7 +69,7 @@ def test_search_flat_then_indexed(shoal, tmp_path):
             "--json",
         ).stdout.splitlines()
     ]
-    assert rows[0] == {"id": 17, "_distance": 0.0} and len(rows) == 3
+    assert rows[0] == {"_query": 0, "id": 17, "_distance": 0.0} and len(rows) == 3
 
     # Flat queries after the first score the vectors the process has kept in memory; with
     # no vector cache, every query reads them.

@@ -90,7 +90,7 @@ fn check_dimension(dataset: &Dataset, column: &str, queries: &Queries) -> Result
         if let DataType::FixedSizeList(_, dim) = field.data_type() {
             if *dim as usize != queries.dim {
                 bail!(
-                    "the query has {} values but column '{column}' holds vectors of {dim}",
+                    "the query has {} values but column '{column}' holds vectors of {dim} values",
                     queries.dim
                 );
             }
