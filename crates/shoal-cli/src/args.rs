@@ -46,8 +46,10 @@ pub enum Command {
     Head(HeadArgs),
     /// List a dataset's versions with their timestamps, operations and rows.
     Versions(VersionsArgs),
-    /// Delete the rows matching a predicate, as a new version.
+    /// Delete the rows a SQL filter matches, as a new version.
     Delete(DeleteArgs),
+    /// Count the live rows of a version, or those a SQL filter matches.
+    Count(CountArgs),
     /// Rewrite small fragments into larger ones and drop deleted rows, as a new version.
     Compact(CompactArgs),
     /// Remove old versions and the files only they use (never the latest or a tagged one).
@@ -198,10 +200,21 @@ pub struct VersionsArgs {
 pub struct DeleteArgs {
     /// The dataset (a path or URI).
     pub dataset: String,
-    /// Which rows: `column OP value`, OP one of = != < <= > >=; strings in single quotes,
-    /// e.g. "category = 7" or "name = 'bob'".
-    #[arg(long = "where", value_name = "PREDICATE")]
+    /// Which rows: a SQL condition, e.g. "category = 7", "name LIKE 'a%' AND score < 0.5",
+    /// "id IN (1, 5, 9)", "ts < TIMESTAMP '2025-01-01 00:00:00'".
+    #[arg(long = "where", value_name = "FILTER")]
     pub predicate: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CountArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Count only the rows this SQL condition is true for.
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 #[derive(Args, Debug)]

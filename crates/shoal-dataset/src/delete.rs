@@ -1,4 +1,4 @@
-//! Deleting rows: by a simple predicate or by row address, as a new version whose manifest
+//! Deleting rows: by a filter or by row address, as a new version whose manifest
 //! points the touched fragments at new deletion vectors (fragments whose every row is
 //! deleted are dropped). Data files are never rewritten; `compact` does that.
 
@@ -10,9 +10,9 @@ use crate::commit::{commit, discard};
 use crate::dataset::Dataset;
 use crate::deletion;
 use crate::error::Result;
+use crate::filter::RowFilter;
 use crate::fragment::OpenFragment;
 use crate::manifest::Fragment;
-use crate::predicate::{BoundPredicate, Predicate};
 
 /// Fragments scanned at once while evaluating a predicate.
 const FRAGMENTS_AT_ONCE: usize = 4;
@@ -20,22 +20,40 @@ const FRAGMENTS_AT_ONCE: usize = 4;
 const BATCH_ROWS: usize = 64 * 1024;
 
 impl Dataset {
-    /// Deletes the rows matching `predicate` (`column OP literal`, see [`Predicate`]) and
-    /// returns the new version, or this one unchanged when no live row matches.
-    pub async fn delete(&self, predicate: &str) -> Result<Dataset> {
-        let parsed = Predicate::parse(predicate)?;
-        let bound = parsed.bind(&self.schema(), self.uri())?;
-        let bound = &bound;
+    /// Deletes the rows matching `filter` and returns the new version, or this one unchanged
+    /// when no live row matches. Every fragment is evaluated before anything is written.
+    pub async fn delete(&self, filter: &dyn RowFilter) -> Result<Dataset> {
         let pending: Vec<Option<Pending>> = stream::iter(0..self.fragments().len())
             .map(|index| async move {
                 let fragment = self.open_fragment(index).await?;
-                let matches = matching_rows(&fragment, bound).await?;
+                let matches = matching_rows(&fragment, filter).await?;
                 Ok::<_, crate::Error>(Pending::new(&fragment, matches))
             })
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
-        self.commit_deletions(parsed.to_string(), pending).await
+        self.commit_deletions(filter.text().to_string(), pending)
+            .await
+    }
+
+    /// How many live rows match `filter` (all live rows without one).
+    pub async fn count_rows(&self, filter: Option<&dyn RowFilter>) -> Result<u64> {
+        let Some(filter) = filter else {
+            return Ok(self.num_rows());
+        };
+        let counts: Vec<u64> = stream::iter(0..self.fragments().len())
+            .map(|index| async move {
+                let fragment = self.open_fragment(index).await?;
+                let mut matches = matching_rows(&fragment, filter).await?;
+                if let Some(deleted) = &fragment.deleted {
+                    matches -= deleted.as_ref();
+                }
+                Ok::<_, crate::Error>(matches.len())
+            })
+            .buffered(FRAGMENTS_AT_ONCE)
+            .try_collect()
+            .await?;
+        Ok(counts.iter().sum())
     }
 
     /// Deletes the rows at `addresses` (see [`crate::row_address`]); addresses of rows
@@ -134,14 +152,11 @@ impl Pending {
 }
 
 /// Positions (in the data file) of the live and deleted rows of `fragment` that match.
-async fn matching_rows(
-    fragment: &OpenFragment,
-    predicate: &BoundPredicate,
-) -> Result<RoaringBitmap> {
-    let mut batches = fragment.stream_all(vec![predicate.column], BATCH_ROWS);
+async fn matching_rows(fragment: &OpenFragment, filter: &dyn RowFilter) -> Result<RoaringBitmap> {
+    let mut batches = fragment.stream_all(filter.columns().to_vec(), BATCH_ROWS);
     let mut matches = RoaringBitmap::new();
     while let Some((start, batch)) = batches.next().await.transpose()? {
-        let mask = predicate.evaluate(&batch)?;
+        let mask = filter.evaluate(&batch)?;
         // Positions fit in 32 bits: data files hold at most `MAX_ROWS_PER_FILE` rows.
         matches.extend(
             mask.values()

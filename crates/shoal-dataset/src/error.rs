@@ -105,9 +105,10 @@ pub enum Error {
     #[error("'{uri}': schema does not match the dataset: {differences}")]
     SchemaMismatch { uri: String, differences: String },
 
-    /// A `--where` predicate that cannot be parsed or applied.
-    #[error("invalid predicate \"{predicate}\": {reason}")]
-    InvalidPredicate { predicate: String, reason: String },
+    /// A where-clause that cannot be parsed, names no column of the schema, or is not true
+    /// or false for each row.
+    #[error("invalid filter \"{filter}\": {reason}")]
+    InvalidFilter { filter: String, reason: String },
 
     /// A row address or offset that does not name a live row of the version.
     #[error("'{uri}' version {version}: {reason}")]

@@ -26,6 +26,7 @@ mod deletion;
 mod error;
 mod file_reader;
 mod file_writer;
+mod filter;
 mod fragment;
 mod framing;
 mod index_build;
@@ -33,13 +34,11 @@ mod index_coverage;
 mod layout;
 mod lru;
 mod manifest;
-mod predicate;
 mod projection;
 mod scan;
 mod search;
 mod session;
 mod site;
-mod sql_floats;
 mod tags;
 mod take;
 mod versions;
@@ -51,13 +50,13 @@ pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
 pub use error::{Error, Result};
 pub use file_reader::FileReader;
 pub use file_writer::{FileWriter, WrittenFile};
+pub use filter::RowFilter;
 pub use index_build::{IndexParams, ProgressCallback};
 pub use index_coverage::IndexCoverage;
 pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
 };
-pub use predicate::{CompareOp, Predicate};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,
@@ -68,6 +67,5 @@ pub use search::{
 };
 pub use session::DEFAULT_VECTOR_CACHE_BYTES;
 pub use shoal_vector::{Metric, Progress};
-pub use sql_floats::canonical as canonical_floats;
 pub use tags::Tag;
 pub use take::{FetchedTake, TakePlan, TakeTask};

@@ -11,7 +11,7 @@ use arrow_schema::{DataType, Field, Schema};
 use bytes::Bytes;
 use shoal_dataset::{Dataset, DatasetWriter, Error, WriteMode, WriteParams};
 use shoal_io::IoError;
-use support::{batch, uris, write};
+use support::{batch, uris, write, DeleteWhere};
 
 /// Every object under the dataset, with its length and checksum, sorted by path.
 async fn snapshot(uri: &str) -> Vec<(String, usize, u32)> {
@@ -97,7 +97,7 @@ async fn a_missing_data_file_is_named_and_nothing_is_written() {
         assert!(err.to_string().contains(&lost), "{err}");
         // Rows of other fragments still read.
         assert_eq!(ds.take(&[0], &[5, 250]).await.unwrap().num_rows(), 2);
-        let err = ds.delete("id = 3").await.unwrap_err();
+        let err = ds.delete_where("id = 3").await.unwrap_err();
         assert!(err.to_string().contains(&lost), "{err}");
         assert_eq!(
             snapshot(uri).await,
@@ -133,7 +133,7 @@ async fn a_corrupt_deletion_file_is_refused() {
         let ds = write(uri, WriteMode::Create, &[batch(0, 100)], 100)
             .await
             .unwrap();
-        let ds = ds.delete("id < 10").await.unwrap();
+        let ds = ds.delete_where("id < 10").await.unwrap();
         let path = ds.fragments()[0].deletion.clone().unwrap().path;
         let root = shoal_io::resolve(uri).unwrap();
         let mut bytes = shoal_io::get(&root.child(&path)).await.unwrap().to_vec();

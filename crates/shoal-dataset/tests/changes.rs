@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use shoal_dataset::{row_address, CompactOptions, Dataset, Error, Operation, WriteMode};
-use support::{batch, ids, scanned_ids, uris, write};
+use support::{batch, ids, scanned_ids, uris, write, DeleteWhere};
 
 async fn file_count(uri: &str, dir: &str) -> usize {
     let root = shoal_io::resolve(uri).unwrap();
@@ -23,7 +23,7 @@ async fn deleted_rows_disappear_from_scans_takes_and_counts() {
         let v1 = write(uri, WriteMode::Create, &[batch(0, 300)], 100)
             .await
             .unwrap();
-        let v2 = v1.delete("id >= 150").await.unwrap();
+        let v2 = v1.delete_where("id >= 150").await.unwrap();
         assert_eq!((v2.version(), v2.num_rows()), (2, 150));
         assert!(matches!(
             &v2.manifest().operation,
@@ -34,7 +34,7 @@ async fn deleted_rows_disappear_from_scans_takes_and_counts() {
         assert_eq!(v2.fragments()[1].live_rows(), 50);
         assert_eq!(scanned_ids(&v2).await, (0..150).collect::<Vec<_>>());
 
-        let v3 = v2.delete("id = 7").await.unwrap();
+        let v3 = v2.delete_where("id = 7").await.unwrap();
         assert_eq!(v3.num_rows(), 149);
         let expected: Vec<i64> = (0..150).filter(|i| *i != 7).collect();
         assert_eq!(scanned_ids(&v3).await, expected);
@@ -69,15 +69,15 @@ async fn deleted_rows_disappear_from_scans_takes_and_counts() {
             .unwrap();
         assert_eq!(v4.num_rows(), 148);
         // Nothing matches: no new version.
-        let same = v4.delete("id = 100000").await.unwrap();
+        let same = v4.delete_where("id = 100000").await.unwrap();
         assert_eq!(same.version(), v4.version());
         // Old versions still see their rows.
         let again = Dataset::open_version(uri, 1).await.unwrap();
         assert_eq!(scanned_ids(&again).await.len(), 300);
 
-        let err = v4.delete("id = 'seven'").await.unwrap_err();
-        assert!(matches!(err, Error::InvalidPredicate { .. }), "{err}");
-        let err = v4.delete("nope = 1").await.unwrap_err();
+        let err = v4.delete_where("id = 'seven'").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidFilter { .. }), "{err}");
+        let err = v4.delete_where("nope = 1").await.unwrap_err();
         assert!(matches!(err, Error::ColumnNotFound { .. }), "{err}");
         assert_eq!(Dataset::open(uri).await.unwrap().version(), 4);
     }
@@ -93,8 +93,8 @@ async fn compaction_merges_small_fragments_and_drops_deleted_rows() {
         let ds = write(uri, WriteMode::Append, &[batch(100, 1000)], 1000)
             .await
             .unwrap();
-        let ds = ds.delete("id < 5").await.unwrap();
-        let ds = ds.delete("id = 500").await.unwrap();
+        let ds = ds.delete_where("id < 5").await.unwrap();
+        let ds = ds.delete_where("id = 500").await.unwrap();
         assert_eq!(ds.fragments().len(), 11);
         let before = scanned_ids(&ds).await;
         let options = CompactOptions {
@@ -132,21 +132,21 @@ async fn concurrent_changes_land_unless_they_touch_the_same_fragments() {
         let appended = write(uri, WriteMode::Append, &[batch(300, 10)], 100)
             .await
             .unwrap();
-        let deleted = base.delete("id < 10").await.unwrap();
+        let deleted = base.delete_where("id < 10").await.unwrap();
         assert_eq!(deleted.version(), appended.version() + 1);
         assert_eq!(deleted.num_rows(), 300);
         // Deletes of different fragments both land.
-        let other = base.delete("id = 250").await.unwrap();
+        let other = base.delete_where("id = 250").await.unwrap();
         assert_eq!(other.num_rows(), 299);
         // A delete of a fragment that another delete changed meanwhile conflicts.
-        let err = base.delete("id = 20").await.unwrap_err();
+        let err = base.delete_where("id = 20").await.unwrap_err();
         assert!(
             matches!(&err, Error::Conflict { theirs, .. } if theirs.starts_with("delete")),
             "{err}"
         );
         // So does compacting fragments that a delete changed meanwhile.
         let stale = Dataset::open(uri).await.unwrap();
-        stale.delete("id = 30").await.unwrap();
+        stale.delete_where("id = 30").await.unwrap();
         let err = stale.compact(&CompactOptions::default()).await.unwrap_err();
         assert!(matches!(err, Error::Conflict { .. }), "{err}");
         let latest = Dataset::open(uri).await.unwrap();
@@ -199,7 +199,7 @@ async fn cleanup_keeps_the_latest_and_tagged_versions_and_removes_the_rest() {
         let v2 = write(uri, WriteMode::Overwrite, &[batch(100, 20)], 10)
             .await
             .unwrap();
-        let v3 = v2.delete("id = 100").await.unwrap();
+        let v3 = v2.delete_where("id = 100").await.unwrap();
         let v4 = v3.compact(&CompactOptions::default()).await.unwrap();
         assert_eq!(v4.version(), 4);
         // An orphan: a data file no version references (as a crashed writer leaves).

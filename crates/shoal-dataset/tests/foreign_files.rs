@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use proptest::prelude::*;
 use shoal_dataset::{Dataset, DatasetWriter, Error, WriteMode};
-use support::{batch, scanned_ids, uris, write};
+use support::{batch, scanned_ids, uris, write, DeleteWhere};
 
 const UUID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
@@ -205,8 +205,8 @@ async fn cleanup_keeps_foreign_files(uri: &str, foreign: &[(String, Vec<u8>)]) {
     let v2 = write(uri, WriteMode::Append, &[batch(30, 20)], 10)
         .await
         .unwrap();
-    let v3 = v2.delete("id < 5").await.unwrap();
-    let v4 = v3.delete("id = 7").await.unwrap();
+    let v3 = v2.delete_where("id < 5").await.unwrap();
+    let v4 = v3.delete_where("id = 7").await.unwrap();
     // A crashed writer's files: named as the dataset names them, referenced by nothing.
     let orphans = [
         format!("data/{UUID}.shoal"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use shoal_dataset::{Dataset, Error, WriteMode};
-use support::{batch, scanned_ids, uris, write};
+use support::{batch, scanned_ids, uris, write, DeleteWhere};
 
 fn manifest(version: u64) -> String {
     format!("_versions/{version:020}.manifest")
@@ -74,7 +74,7 @@ async fn a_missing_latest_manifest_fails_opens_and_writes_instead_of_rolling_bac
                 .unwrap_err(),
         );
         // A handle on version 2, taken before the loss, cannot commit as version 3 either.
-        check(stale.delete("id = 1").await.unwrap_err());
+        check(stale.delete_where("id = 1").await.unwrap_err());
         assert_eq!(manifests(uri).await, [1, 2], "no manifest was written");
         // Older versions are still there to read, by number.
         let v2 = Dataset::open_version(uri, 2).await.unwrap();
@@ -122,7 +122,7 @@ async fn a_writer_on_an_old_version_never_recreates_a_cleaned_up_manifest() {
         v3.cleanup(Duration::ZERO).await.unwrap();
         assert_eq!(manifests(uri).await, [3]);
         // Version 2's number was used: the delete lands on top of version 3 as version 4.
-        let v4 = v1.delete("id = 1").await.unwrap();
+        let v4 = v1.delete_where("id = 1").await.unwrap();
         assert_eq!(v4.version(), 4);
         assert_eq!(manifests(uri).await, [3, 4]);
         let expected: Vec<i64> = (0..30).filter(|i| *i != 1).collect();

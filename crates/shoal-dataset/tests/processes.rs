@@ -17,7 +17,7 @@ use std::time::Duration;
 use arrow_array::RecordBatch;
 use rand::{Rng, SeedableRng};
 use shoal_dataset::{CompactOptions, Dataset, Operation, WriteMode};
-use support::{batch, ids, uris, write};
+use support::{batch, ids, uris, write, DeleteWhere};
 
 const TASK: &str = "SHOAL_TEST_WORKER_TASK";
 const URI: &str = "SHOAL_TEST_WORKER_URI";
@@ -112,7 +112,7 @@ async fn churn(uri: &str, round: i64) {
         report("start delete");
         let ds = Dataset::open(uri).await.unwrap();
         let cut = next_id - rng.gen_range(1000..4000);
-        ds.delete(&format!("id < {cut}")).await.unwrap();
+        ds.delete_where(&format!("id < {cut}")).await.unwrap();
         report("end delete");
 
         report("start compact");

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use futures::StreamExt;
 use shoal_dataset::{Dataset, Error, WriteMode};
 use shoal_io::IoError;
-use support::{batch, ids, uris, write};
+use support::{batch, ids, uris, write, DeleteWhere};
 
 fn all_ids(batches: &[arrow_array::RecordBatch]) -> Vec<i64> {
     batches.iter().flat_map(ids).collect()
@@ -25,10 +25,10 @@ async fn options_select_live_rows() {
         let ds = Dataset::open(uri)
             .await
             .unwrap()
-            .delete("id < 250")
+            .delete_where("id < 250")
             .await
             .unwrap();
-        let ds = ds.delete("id < 150").await.unwrap(); // nothing new: same version
+        let ds = ds.delete_where("id < 150").await.unwrap(); // nothing new: same version
         let ds = ds.checkout(ds.version()).await.unwrap();
         let live: Vec<i64> = (250..1000).collect();
 
@@ -195,7 +195,7 @@ async fn takes_work_phase_by_phase_too() {
         let ds = write(uri, WriteMode::Create, &[batch(0, 1000)], 100)
             .await
             .unwrap();
-        let ds = ds.delete("id < 50").await.unwrap();
+        let ds = ds.delete_where("id < 50").await.unwrap();
         let rows = [900u64, 0, 3, 900, 420];
         let mut plan = ds.plan_take(&[0, 1], &rows).await.unwrap();
         assert_eq!(plan.tasks().len(), 3, "three fragments hold these rows");

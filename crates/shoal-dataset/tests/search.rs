@@ -22,7 +22,7 @@ use shoal_dataset::{
     row_address, CompactOptions, Dataset, DatasetWriter, Error, IndexCoverage, IndexParams, Metric,
     WriteMode, WriteParams, DISTANCE_COLUMN,
 };
-use support::uris;
+use support::{uris, DeleteWhere};
 
 const DIM: usize = 16;
 
@@ -153,7 +153,7 @@ async fn flat_search_equals_brute_force_for_every_metric() {
         // 3000 rows in 12 fragments, then 100 deleted.
         let ds = create(uri, &data, 250)
             .await
-            .delete("id < 100")
+            .delete_where("id < 100")
             .await
             .unwrap();
         let live: Vec<(i64, &[f32])> = data
@@ -252,7 +252,7 @@ async fn flat_search_caches_vectors_per_fragment_and_deletion() {
         assert_eq!(second.batches, first.batches);
 
         let nearest = ids_of(&first.batches[0])[0];
-        let ds = ds.delete(&format!("id = {nearest}")).await.unwrap();
+        let ds = ds.delete_where(&format!("id = {nearest}")).await.unwrap();
         let third = ds.search("vector", &query).execute().await.unwrap();
         assert_eq!(
             (third.stats.cached_fragments, third.stats.flat.rows),
@@ -416,10 +416,10 @@ async fn indexed_search_sees_appended_rows_and_never_deleted_ones() {
         let before = ds.search("vector", target).k(1).execute().await.unwrap();
         assert_eq!(ids_of(&before.batches[0]), vec![123]);
         let ds = ds
-            .delete("id = 123")
+            .delete_where("id = 123")
             .await
             .unwrap()
-            .delete("id = 4007")
+            .delete_where("id = 4007")
             .await
             .unwrap();
         for query in [target, query] {
@@ -464,7 +464,7 @@ async fn indices_are_kept_by_changes_and_cleaned_up_with_their_versions() {
     };
     let ds = ds.create_index("vector", &params, None).await.unwrap();
     let first = ds.manifest().indices[0].path.clone();
-    let ds = ds.delete("id < 10").await.unwrap();
+    let ds = ds.delete_where("id < 10").await.unwrap();
     assert_eq!(
         ds.manifest().indices[0].path,
         first,
@@ -603,7 +603,7 @@ async fn a_non_finite_vector_stops_an_index_build_naming_column_row_and_value() 
         );
         // Rows encoded without being sampled (optimize encodes appended fragments only)
         // are checked too.
-        let ds = ds.delete("id = 250").await.unwrap();
+        let ds = ds.delete_where("id = 250").await.unwrap();
         let ds = ds
             .create_index("vector", &quick_index(), None)
             .await
@@ -657,14 +657,14 @@ async fn index_coverage_counts_what_the_version_still_has() {
     };
     assert_eq!(coverage(&ds), covered(3, 600, 0, 0));
     // Fragment 0 goes entirely, fragment 1 keeps 150 rows.
-    let ds = ds.delete("id < 250").await.unwrap();
+    let ds = ds.delete_where("id < 250").await.unwrap();
     assert_eq!(coverage(&ds), covered(2, 350, 0, 0));
     let ds = append(&ds, 600, &vectors(&mut rng, 100, 3)).await;
     assert_eq!(coverage(&ds), covered(2, 350, 1, 100));
     // Compaction rewrites every fragment: the index holds none of the new ones.
     let compacted = ds.compact(&CompactOptions::default()).await.unwrap();
     assert_eq!(coverage(&compacted), covered(0, 0, 1, 450));
-    let emptied = compacted.delete("id >= 0").await.unwrap();
+    let emptied = compacted.delete_where("id >= 0").await.unwrap();
     assert_eq!(coverage(&emptied), covered(0, 0, 0, 0));
     // The entry itself still records what was built.
     assert_eq!(emptied.manifest().indices[0], entry);

@@ -20,12 +20,12 @@
 //!   path, `file://`, `memory://` or `s3://bucket/prefix`.
 
 pub use shoal_dataset::{
-    row_address, CleanupStats, CompactOptions, CompareOp, DataFile, Dataset, DatasetWriter,
-    DeletionFile, Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, IndexCoverage,
-    IndexEntry, IndexKind, IndexParams, Manifest, Metric, Operation, PhaseStats, Predicate,
-    Progress, ProgressCallback, ReadTask, Result, ScanBatch, ScanPlan, ScanStats, ScanStream,
-    Scanner, SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode,
-    WriteParams, WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
+    row_address, CleanupStats, CompactOptions, DataFile, Dataset, DatasetWriter, DeletionFile,
+    Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, IndexCoverage, IndexEntry,
+    IndexKind, IndexParams, Manifest, Metric, Operation, PhaseStats, Progress, ProgressCallback,
+    ReadTask, Result, RowFilter, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
+    SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode, WriteParams,
+    WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
     DEFAULT_VECTOR_CACHE_BYTES, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
 pub use shoal_format::{
@@ -36,3 +36,4 @@ pub use shoal_io::{
     resolve, resolve_with, IoError, ObjectLocation, SimConfig, SimCounters, Simulation,
     StorageOptions,
 };
+pub use shoal_sql::SqlFilter;

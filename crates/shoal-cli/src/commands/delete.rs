@@ -1,7 +1,8 @@
-//! `shoal delete DATASET --where PREDICATE`: deletes matching rows as a new version.
+//! `shoal delete DATASET --where FILTER`: deletes the rows a SQL filter matches, as a new
+//! version.
 
 use anyhow::Result;
-use shoal::Operation;
+use shoal::{Operation, SqlFilter};
 
 use crate::args::{DeleteArgs, VersionArgs};
 use crate::commands::open_dataset;
@@ -9,7 +10,8 @@ use crate::runtime::block_on;
 
 pub fn run(args: &DeleteArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &VersionArgs::default())?;
-    let after = block_on(dataset.delete(&args.predicate))?;
+    let filter = SqlFilter::new(&args.predicate, &dataset.schema(), dataset.uri())?;
+    let after = block_on(dataset.delete(&filter))?;
     match &after.manifest().operation {
         Operation::Delete { rows, .. } if after.version() != dataset.version() => eprintln!(
             "deleted {rows} rows: version {}, {} rows left",

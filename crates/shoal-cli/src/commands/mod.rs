@@ -2,6 +2,7 @@
 
 mod cleanup;
 mod compact;
+mod count;
 mod delete;
 mod export;
 mod head;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Versions(args) => versions::run(&args),
         Command::Delete(args) => delete::run(&args),
         Command::Compact(args) => compact::run(&args),
+        Command::Count(args) => count::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
         Command::Tag(command) => tag::run(&command),
         Command::Scan(args) => scan::run(&args),

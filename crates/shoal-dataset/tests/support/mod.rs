@@ -71,3 +71,15 @@ pub async fn scanned_ids(ds: &Dataset) -> Vec<i64> {
         .unwrap();
     batches.iter().flat_map(ids).collect()
 }
+
+/// Deletes said in SQL, as users say them (the dataset layer takes a compiled filter).
+pub trait DeleteWhere {
+    async fn delete_where(&self, filter: &str) -> shoal_dataset::Result<Dataset>;
+}
+
+impl DeleteWhere for Dataset {
+    async fn delete_where(&self, filter: &str) -> shoal_dataset::Result<Dataset> {
+        let filter = shoal_sql::SqlFilter::new(filter, &self.schema(), self.uri())?;
+        self.delete(&filter).await
+    }
+}

@@ -15,7 +15,7 @@ use arrow_schema::DataType;
 use half::f16;
 
 /// `array` with its float values made canonical; other types are returned as they are.
-pub fn canonical(array: &ArrayRef) -> ArrayRef {
+pub(crate) fn canonical(array: &ArrayRef) -> ArrayRef {
     match array.data_type() {
         DataType::Float16 => Arc::new(array.as_primitive::<Float16Type>().unary::<_, Float16Type>(
             |v| {
@@ -40,14 +40,6 @@ pub fn canonical(array: &ArrayRef) -> ArrayRef {
         ),
         _ => array.clone(),
     }
-}
-
-/// Whether comparisons of `data_type` need [`canonical`] values.
-pub fn needs_canonical(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Float16 | DataType::Float32 | DataType::Float64
-    )
 }
 
 fn canonical_f64(v: f64) -> f64 {
