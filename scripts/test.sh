@@ -41,5 +41,6 @@ else
 fi
 
 step "Python end-to-end tests"
-cargo build --locked -p shoal-cli
+# The same targets and features as the test build above, so nothing is rebuilt for the binary.
+cargo build --workspace --all-targets --locked
 SHOAL_BIN="$PWD/target/debug/shoal" .venv/bin/python -m pytest tests/python -q
