@@ -1,6 +1,7 @@
-"""SQL filters (DataFusion inside Shoal) against a real engine: every generated filter counts
-and deletes exactly the rows DuckDB finds for the same predicate on the same data, exported
-from Shoal to Parquet. Nulls, -0.0, NaN and infinities are in the data on purpose."""
+"""SQL filters (DataFusion inside Shoal) against a real engine: every generated filter counts,
+scans, exports, deletes and updates exactly the rows DuckDB finds for the same predicate on
+the same data, exported from Shoal to Parquet. Nulls, -0.0, NaN and infinities are in the
+data on purpose. Filtered vector search returns the k nearest matching rows."""
 
 import json
 import math
@@ -127,7 +128,7 @@ def dataset(shoal_bin, tmp_path_factory):
 
 def duckdb_count(parquet, condition):
     query = f"SELECT count(*) FROM read_parquet('{parquet}') WHERE {condition}"
-    return duckdb.execute(query).fetchone()[0]
+    return duckdb.connect().execute(query).fetchone()[0]
 
 
 def test_generated_filters_count_what_duckdb_counts(shoal, dataset):
@@ -177,10 +178,122 @@ def test_delete_removes_exactly_the_rows_duckdb_matches(shoal, dataset, tmp_path
 def test_bad_filters_are_one_clear_line_and_change_nothing(shoal, dataset, condition, message):
     ds, _ = dataset
     before = shoal("versions", ds, "--json").stdout
-    for command in ("count", "delete"):
-        proc = shoal(command, ds, "--where", condition, check=False)
+    for command in (["count"], ["delete"], ["scan"], ["head"], ["update", "--set", "i = 1"]):
+        proc = shoal(*command, ds, "--where", condition, check=False)
         assert proc.returncode == 1, (command, condition, proc.stderr)
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (command, condition, proc.stderr)
         assert "panicked" not in proc.stderr
     assert shoal("versions", ds, "--json").stdout == before
+
+
+def rows_of(table):
+    """The rows of a table as comparable strings (NaN equals NaN), in order."""
+    return [repr(row) for row in table.to_pylist()]
+
+
+def duckdb_rows(parquet, condition, tail=""):
+    query = f"SELECT * FROM read_parquet('{parquet}') WHERE {condition} {tail}"
+    return duckdb.connect().sql(query).to_arrow_table()
+
+
+@pytest.mark.parametrize("condition", ATOMS[1::3] + generated_filters(8, seed=5)[-8:])
+def test_export_and_scan_where_return_the_rows_duckdb_returns(shoal, dataset, tmp_path, condition):
+    ds, parquet = dataset
+    out = tmp_path / "where.parquet"
+    proc = shoal("export", ds, out, "--where", condition)
+    want = duckdb_rows(parquet, condition)
+    got = pq.read_table(out)
+    assert got.schema.names == want.schema.names
+    assert rows_of(got) == rows_of(want)
+    assert f"exported {want.num_rows} rows" in proc.stderr
+    # Offset and limit count matching rows.
+    lines = shoal(
+        "scan",
+        ds,
+        "--where",
+        condition,
+        "--columns",
+        "i,s",
+        "--offset",
+        "7",
+        "--limit",
+        "20",
+        "--json",
+    ).stdout.splitlines()
+    want = (
+        duckdb.connect()
+        .execute(f"SELECT i, s FROM read_parquet('{parquet}') WHERE {condition} LIMIT 20 OFFSET 7")
+        .fetchall()
+    )
+    assert [tuple(json.loads(line).get(k) for k in ("i", "s")) for line in lines] == want
+
+
+@pytest.mark.parametrize(
+    "assignment,condition",
+    [
+        ("i = i * 2", "s LIKE 'a%'"),
+        ("s = upper(s) || '!'", "i BETWEEN -5 AND 5 AND f > 0"),
+        ("f = f + 1, b = NOT b", "d > DATE '2024-06-01'"),
+        ("i = NULL", "s IS NULL"),
+        ("s = 'all'", None),
+    ],
+)
+def test_update_sets_what_duckdb_sets(shoal, dataset, tmp_path, assignment, condition):
+    ds, parquet = dataset
+    copy = tmp_path / "ds"
+    shutil.copytree(ds, copy)
+    where = ["--where", condition] if condition else []
+    shoal("update", copy, "--set", assignment, *where)
+    shoal("export", copy, tmp_path / "after.parquet")
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{parquet}')")
+    con.execute(f"UPDATE t SET {assignment}" + (f" WHERE {condition}" if condition else ""))
+    want = con.sql("SELECT * FROM t").to_arrow_table()
+    assert rows_of(pq.read_table(tmp_path / "after.parquet")) == rows_of(want)
+    versions = json.loads(shoal("versions", copy, "--json").stdout)
+    assert versions[-1]["operation"] == "update"
+
+
+def test_filtered_search_returns_the_k_nearest_matching_rows(shoal, tmp_path):
+    np = pytest.importorskip("numpy")
+    sample = tmp_path / "s.parquet"
+    shoal("sample", sample, "--rows", "20000", "--dim", "16")
+    ds = tmp_path / "ds"
+    shoal("import", sample, ds, "--max-rows-per-file", "3000")
+    data = pq.read_table(sample)
+    vectors = np.array(data.column("vector").to_pylist(), dtype=np.float32)
+    category = np.array(data.column("category").to_pylist())
+    ids = np.array(data.column("id").to_pylist())
+    query = vectors[123]
+    np.save(tmp_path / "q.npy", query)
+
+    def search(*extra):
+        out = shoal(
+            "search",
+            ds,
+            "--column",
+            "vector",
+            "--query-file",
+            tmp_path / "q.npy",
+            "-k",
+            "10",
+            "--columns",
+            "id,category",
+            "--json",
+            *extra,
+        ).stdout
+        return [json.loads(line) for line in out.splitlines()]
+
+    matching = category == 7
+    distances = ((vectors[matching] - query) ** 2).sum(axis=1)
+    want = ids[matching][np.argsort(distances, kind="stable")[:10]].tolist()
+    found = search("--where", "category = 7")
+    assert [r["id"] for r in found] == want
+    # Through an index, probing one partition: still 10 matching rows.
+    shoal("index", "create", ds, "--column", "vector", "--partitions", "16")
+    found = search("--where", "category = 7", "--nprobes", "1")
+    assert len(found) == 10 and all(r["category"] == 7 for r in found)
+    # Postfilter: only matching rows, at most k.
+    found = search("--where", "category = 7", "--postfilter")
+    assert len(found) <= 10 and all(r["category"] == 7 for r in found)

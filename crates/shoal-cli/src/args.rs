@@ -50,6 +50,8 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Count the live rows of a version, or those a SQL filter matches.
     Count(CountArgs),
+    /// Give the rows a SQL filter matches (or all rows) new values, as a new version.
+    Update(UpdateArgs),
     /// Rewrite small fragments into larger ones and drop deleted rows, as a new version.
     Compact(CompactArgs),
     /// Remove old versions and the files only they use (never the latest or a tagged one).
@@ -66,6 +68,8 @@ pub enum Command {
     Index(IndexCommand),
     /// Find the rows nearest query vectors (flat, or through the column's index).
     Search(SearchArgs),
+    /// Run a SQL query over datasets, each named as a table with --table.
+    Sql(SqlArgs),
     /// Show one Shoal data file's pages, sizes, compression and statistics.
     Inspect(InspectArgs),
     /// Write a sample table (id, embedding vector, text, category) for trying Shoal out.
@@ -151,6 +155,9 @@ pub struct ExportArgs {
     /// Only these columns, comma-separated, in this order.
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    /// Only the rows this SQL condition is true for, e.g. "category = 'news' AND score > 0.5".
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
     /// Rows per batch written.
     #[arg(long, default_value_t = 16384, value_parser = positive::<usize>)]
     pub batch_rows: usize,
@@ -182,6 +189,9 @@ pub struct HeadArgs {
     /// Only these columns, comma-separated, in this order.
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    /// Only the rows this SQL condition is true for, e.g. "category = 'news' AND score > 0.5".
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
     /// Longest value shown in a cell before it is cut with an ellipsis.
     #[arg(long, default_value_t = 40, value_parser = positive::<usize>)]
     pub max_width: usize,
@@ -204,6 +214,19 @@ pub struct DeleteArgs {
     /// "id IN (1, 5, 9)", "ts < TIMESTAMP '2025-01-01 00:00:00'".
     #[arg(long = "where", value_name = "FILTER")]
     pub predicate: String,
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// The dataset (a path or URI).
+    pub dataset: String,
+    /// An assignment, "column = SQL expression", e.g. "score = score * 2" or
+    /// "title = upper(title)"; repeat it (or separate with commas) to assign several columns.
+    #[arg(long = "set", value_name = "ASSIGNMENT", required = true)]
+    pub assignments: Vec<String>,
+    /// Only the rows this SQL condition is true for (all rows without it).
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -277,7 +300,10 @@ pub struct ScanArgs {
     /// Only these columns, comma-separated, in this order.
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
-    /// At most this many rows.
+    /// Only the rows this SQL condition is true for, e.g. "category = 'news' AND score > 0.5".
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// At most this many rows (counted after the filter).
     #[arg(long)]
     pub limit: Option<u64>,
     /// Skip this many rows first.
@@ -436,12 +462,48 @@ pub struct SearchArgs {
     /// Add each row's address (_rowaddr).
     #[arg(long)]
     pub with_row_address: bool,
+    /// Only rows this SQL condition is true for: the k nearest among them (prefilter), or
+    /// with --postfilter, those of the k x refine nearest candidates that match (faster,
+    /// may return fewer than k).
+    #[arg(long = "where", value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Apply --where to the nearest candidates instead of before the search.
+    #[arg(long, requires = "filter")]
+    pub postfilter: bool,
     /// MiB of decoded vectors kept in memory between queries for flat search (default
     /// 1024; 0 reads every query's vectors from storage).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=MAX_VECTOR_CACHE_MIB))]
     pub vector_cache_mib: Option<u64>,
     #[command(flatten)]
     pub output: RowsOutput,
+}
+
+#[derive(Args, Debug)]
+pub struct SqlArgs {
+    /// The query: SELECT, WITH, VALUES or EXPLAIN, e.g.
+    /// "SELECT category, count(*) FROM items GROUP BY 1".
+    pub query: String,
+    /// A table the query reads: NAME=DATASET, the dataset a path or URI (its latest
+    /// version). Repeat it to join datasets.
+    #[arg(long = "table", value_name = "NAME=DATASET", value_parser = parse_table)]
+    pub tables: Vec<(String, String)>,
+    /// Rows as JSON lines.
+    #[arg(long, conflicts_with = "output")]
+    pub json: bool,
+    /// Write the rows to this file instead: Parquet, CSV, Arrow IPC or JSON lines, by its
+    /// extension or --format ('-' for standard output, with --format csv, ipc-stream or
+    /// jsonl). An existing file is replaced only with --overwrite.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Format of --output; by default inferred from its extension.
+    #[arg(long, value_enum, requires = "output")]
+    pub format: Option<ExternalFormat>,
+    /// Replace the --output file if it exists.
+    #[arg(long, requires = "output")]
+    pub overwrite: bool,
+    /// Longest value shown in a table cell.
+    #[arg(long, default_value_t = 40, value_parser = positive::<usize>)]
+    pub max_width: usize,
 }
 
 #[derive(Args, Debug)]
@@ -508,6 +570,18 @@ fn sample_dim(s: &str) -> Result<usize, String> {
         return Err(format!("at most {MAX_SAMPLE_DIM}"));
     }
     Ok(dim)
+}
+
+/// `NAME=DATASET`, split at the first '='.
+fn parse_table(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, uri)) if !name.is_empty() && !uri.is_empty() => {
+            Ok((name.to_string(), uri.to_string()))
+        }
+        _ => Err(format!(
+            "'{s}' is not NAME=DATASET (for example items=./items or items=s3://bucket/items)"
+        )),
+    }
 }
 
 fn parse_compression(s: &str) -> Result<Compression, String> {

@@ -44,6 +44,21 @@ pub(crate) enum Change {
     },
     /// A vector index built or extended; it replaces any index of the same name.
     CreateIndex { index: IndexEntry },
+    /// Rows given new values: each fragment holding some is replaced, where it stands, by
+    /// new files of its live rows.
+    Update {
+        assignments: String,
+        predicate: String,
+        rows: u64,
+        rewritten: Vec<Rewritten>,
+    },
+}
+
+/// A fragment rewritten by an update, and the files that replace it.
+#[derive(Debug, Clone)]
+pub(crate) struct Rewritten {
+    pub before: Fragment,
+    pub files: Vec<DataFile>,
 }
 
 /// A fragment's new deletion vector.
@@ -81,6 +96,16 @@ impl Change {
                 removed: removed.len() as u64,
                 added: files.len() as u64,
             },
+            Change::Update {
+                assignments,
+                predicate,
+                rows,
+                ..
+            } => Operation::Update {
+                assignments: assignments.clone(),
+                predicate: predicate.clone(),
+                rows: *rows,
+            },
             Change::CreateIndex { index } => Operation::CreateIndex {
                 name: index.name.clone(),
                 rows: index.rows,
@@ -100,6 +125,10 @@ impl Change {
                 .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
                 .collect(),
             Change::CreateIndex { index } => vec![index.path.clone()],
+            Change::Update { rewritten, .. } => rewritten
+                .iter()
+                .flat_map(|r| r.files.iter().map(|f| f.path.clone()))
+                .collect(),
         }
     }
 
@@ -114,6 +143,7 @@ impl Change {
             }
             Change::Delete { updates, .. } => updates.iter().all(|u| unchanged(&u.before)),
             Change::Compact { removed, .. } => removed.iter().all(unchanged),
+            Change::Update { rewritten, .. } => rewritten.iter().all(|r| unchanged(&r.before)),
         }
     }
 
@@ -193,6 +223,14 @@ impl Change {
             Change::CreateIndex { index } => {
                 indices.retain(|i| i.name != index.name);
                 indices.push(index.clone());
+            }
+            Change::Update { rewritten, .. } => {
+                for r in rewritten {
+                    let at = position(&fragments, &r.before).ok_or_else(conflict)?;
+                    let added = new_fragments(&r.files, next_fragment_id);
+                    next_fragment_id += r.files.len() as u64;
+                    fragments.splice(at..=at, added);
+                }
             }
             Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
         }

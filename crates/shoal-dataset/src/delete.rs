@@ -2,6 +2,8 @@
 //! points the touched fragments at new deletion vectors (fragments whose every row is
 //! deleted are dropped). Data files are never rewritten; `compact` does that.
 
+use std::sync::Arc;
+
 use futures::stream::{self, StreamExt, TryStreamExt};
 use roaring::RoaringBitmap;
 
@@ -14,46 +16,30 @@ use crate::filter::RowFilter;
 use crate::fragment::OpenFragment;
 use crate::manifest::Fragment;
 
-/// Fragments scanned at once while evaluating a predicate.
+/// Fragments whose deletion vectors are read and written at once.
 const FRAGMENTS_AT_ONCE: usize = 4;
-/// Rows per batch of the predicate's column.
-const BATCH_ROWS: usize = 64 * 1024;
 
 impl Dataset {
     /// Deletes the rows matching `filter` and returns the new version, or this one unchanged
     /// when no live row matches. Every fragment is evaluated before anything is written.
-    pub async fn delete(&self, filter: &dyn RowFilter) -> Result<Dataset> {
-        let pending: Vec<Option<Pending>> = stream::iter(0..self.fragments().len())
-            .map(|index| async move {
-                let fragment = self.open_fragment(index).await?;
-                let matches = matching_rows(&fragment, filter).await?;
-                Ok::<_, crate::Error>(Pending::new(&fragment, matches))
-            })
-            .buffered(FRAGMENTS_AT_ONCE)
-            .try_collect()
-            .await?;
-        self.commit_deletions(filter.text().to_string(), pending)
-            .await
+    pub async fn delete(&self, filter: Arc<dyn RowFilter>) -> Result<Dataset> {
+        let text = filter.text().to_string();
+        let matching = self.matching_rows(filter).await?;
+        let touched: Vec<(usize, RoaringBitmap)> = self
+            .fragments()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, f)| Some((index, matching.fragments.get(&f.id)?.clone())))
+            .collect();
+        self.delete_positions(text, touched).await
     }
 
     /// How many live rows match `filter` (all live rows without one).
-    pub async fn count_rows(&self, filter: Option<&dyn RowFilter>) -> Result<u64> {
-        let Some(filter) = filter else {
-            return Ok(self.num_rows());
-        };
-        let counts: Vec<u64> = stream::iter(0..self.fragments().len())
-            .map(|index| async move {
-                let fragment = self.open_fragment(index).await?;
-                let mut matches = matching_rows(&fragment, filter).await?;
-                if let Some(deleted) = &fragment.deleted {
-                    matches -= deleted.as_ref();
-                }
-                Ok::<_, crate::Error>(matches.len())
-            })
-            .buffered(FRAGMENTS_AT_ONCE)
-            .try_collect()
-            .await?;
-        Ok(counts.iter().sum())
+    pub async fn count_rows(&self, filter: Option<Arc<dyn RowFilter>>) -> Result<u64> {
+        match filter {
+            None => Ok(self.num_rows()),
+            Some(filter) => Ok(self.matching_rows(filter).await?.len()),
+        }
     }
 
     /// Deletes the rows at `addresses` (see [`crate::row_address`]); addresses of rows
@@ -69,6 +55,17 @@ impl Dataset {
             .enumerate()
             .filter(|(_, rows)| !rows.is_empty())
             .collect();
+        let what = format!("_rowaddr in ({} addresses)", addresses.len());
+        self.delete_positions(what, touched).await
+    }
+
+    /// Deletes rows `rows` of the fragments at `index` (in manifest order), as the change
+    /// described by `predicate`.
+    async fn delete_positions(
+        &self,
+        predicate: String,
+        touched: Vec<(usize, RoaringBitmap)>,
+    ) -> Result<Dataset> {
         let pending: Vec<Option<Pending>> = stream::iter(touched)
             .map(|(index, rows)| async move {
                 let fragment = self.open_fragment(index).await?;
@@ -77,8 +74,7 @@ impl Dataset {
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
-        let what = format!("_rowaddr in ({} addresses)", addresses.len());
-        self.commit_deletions(what, pending).await
+        self.commit_deletions(predicate, pending).await
     }
 
     /// Writes the new deletion files (only once every fragment has been evaluated, so a
@@ -149,20 +145,4 @@ impl Pending {
             deleted: rows,
         })
     }
-}
-
-/// Positions (in the data file) of the live and deleted rows of `fragment` that match.
-async fn matching_rows(fragment: &OpenFragment, filter: &dyn RowFilter) -> Result<RoaringBitmap> {
-    let mut batches = fragment.stream_all(filter.columns().to_vec(), BATCH_ROWS);
-    let mut matches = RoaringBitmap::new();
-    while let Some((start, batch)) = batches.next().await.transpose()? {
-        let mask = filter.evaluate(&batch)?;
-        // Positions fit in 32 bits: data files hold at most `MAX_ROWS_PER_FILE` rows.
-        matches.extend(
-            mask.values()
-                .set_indices()
-                .map(|i| (start + i as u64) as u32),
-        );
-    }
-    Ok(matches)
 }

@@ -110,6 +110,21 @@ pub enum Error {
     #[error("invalid filter \"{filter}\": {reason}")]
     InvalidFilter { filter: String, reason: String },
 
+    /// An update's assignments that do not parse, name a missing column, or compute values
+    /// the column cannot hold.
+    #[error("invalid update \"{assignments}\": {reason}")]
+    InvalidUpdate { assignments: String, reason: String },
+
+    /// A SQL query that cannot run: it does not parse, names a table, column or function
+    /// that does not exist, mixes types that do not compare, or is not a query at all.
+    #[error("invalid query: {reason}")]
+    InvalidQuery { reason: String },
+
+    /// A SQL query that failed while it ran, for a reason of its own (a division by zero, a
+    /// value that does not cast, memory); storage errors keep their own variants.
+    #[error("query failed: {reason}")]
+    QueryFailed { reason: String },
+
     /// A row address or offset that does not name a live row of the version.
     #[error("'{uri}' version {version}: {reason}")]
     RowNotFound {

@@ -34,6 +34,7 @@ mod index_coverage;
 mod layout;
 mod lru;
 mod manifest;
+mod matches;
 mod projection;
 mod scan;
 mod search;
@@ -41,6 +42,7 @@ mod session;
 mod site;
 mod tags;
 mod take;
+mod update;
 mod versions;
 
 pub use cleanup::CleanupStats;
@@ -50,7 +52,7 @@ pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
 pub use error::{Error, Result};
 pub use file_reader::FileReader;
 pub use file_writer::{FileWriter, WrittenFile};
-pub use filter::RowFilter;
+pub use filter::{ColumnRangeStats, RangeStats, RowFilter, RowUpdate};
 pub use index_build::{IndexParams, ProgressCallback};
 pub use index_coverage::IndexCoverage;
 pub use manifest::{

@@ -139,10 +139,17 @@ pub enum Operation {
     Compact { removed: u64, added: u64 },
     /// Index `name` was built (or extended) over `rows` rows.
     CreateIndex { name: String, rows: u64 },
+    /// `rows` rows matching `predicate` were given new values (`assignments`); the
+    /// fragments holding them were rewritten in place.
+    Update {
+        assignments: String,
+        predicate: String,
+        rows: u64,
+    },
 }
 
 impl Operation {
-    /// A short name: create, append, overwrite, delete or compact.
+    /// A short name: create, append, overwrite, delete, compact, create_index or update.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Create { .. } => "create",
@@ -151,6 +158,7 @@ impl Operation {
             Operation::Delete { .. } => "delete",
             Operation::Compact { .. } => "compact",
             Operation::CreateIndex { .. } => "create_index",
+            Operation::Update { .. } => "update",
         }
     }
 }
@@ -167,6 +175,17 @@ impl std::fmt::Display for Operation {
             Operation::Compact { removed, added } => {
                 write!(f, "compact ({removed} fragments into {added})")
             }
+            Operation::Update {
+                assignments,
+                predicate,
+                rows,
+            } => match predicate.is_empty() {
+                true => write!(f, "update set {assignments} ({rows} rows)"),
+                false => write!(
+                    f,
+                    "update set {assignments} where {predicate} ({rows} rows)"
+                ),
+            },
             Operation::CreateIndex { name, rows } => {
                 write!(f, "create index {name} ({rows} rows)")
             }
@@ -332,6 +351,7 @@ const OP_OVERWRITE: u8 = 3;
 const OP_DELETE: u8 = 4;
 const OP_COMPACT: u8 = 5;
 const OP_CREATE_INDEX: u8 = 6;
+const OP_UPDATE: u8 = 7;
 
 fn encode_operation(w: &mut WireWriter, op: &Operation) {
     match op {
@@ -362,6 +382,16 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.str(name);
             w.varint(*rows);
         }
+        Operation::Update {
+            assignments,
+            predicate,
+            rows,
+        } => {
+            w.u8(OP_UPDATE);
+            w.str(assignments);
+            w.str(predicate);
+            w.varint(*rows);
+        }
     }
 }
 
@@ -386,6 +416,11 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
         },
         OP_CREATE_INDEX => Operation::CreateIndex {
             name: r.str("index name")?.to_string(),
+            rows: r.varint("rows")?,
+        },
+        OP_UPDATE => Operation::Update {
+            assignments: r.str("assignments")?.to_string(),
+            predicate: r.str("predicate")?.to_string(),
             rows: r.varint("rows")?,
         },
         other => {

@@ -669,3 +669,91 @@ async fn index_coverage_counts_what_the_version_still_has() {
     // The entry itself still records what was built.
     assert_eq!(emptied.manifest().indices[0], entry);
 }
+
+fn sql(ds: &Dataset, text: &str) -> Arc<dyn shoal_dataset::RowFilter> {
+    Arc::new(shoal_sql::SqlFilter::new(text, &ds.schema(), ds.uri()).unwrap())
+}
+
+#[tokio::test]
+async fn prefilters_return_k_matching_rows_however_few_match_and_postfilters_at_most_k() {
+    let (_dir, uris) = uris("search-filter");
+    let mut rng = StdRng::seed_from_u64(11);
+    let data = vectors(&mut rng, 4000, 40);
+    let rows: Vec<(i64, &[f32])> = (0..4000)
+        .map(|i| (i as i64, &data[i * DIM..(i + 1) * DIM]))
+        .collect();
+    for uri in &uris {
+        let ds = create(uri, &data, 1000).await;
+        let ds = ds.delete_where("id = 103").await.unwrap();
+        let indexed = ds
+            .create_index(
+                "vector",
+                &IndexParams {
+                    partitions: Some(16),
+                    sub_vectors: Some(4),
+                    ..IndexParams::new(Metric::L2)
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let queries = vectors(&mut rng, 5, 40);
+        let matching = |id: i64| id % 100 == 3 && id != 103;
+        let among: Vec<(i64, &[f32])> = rows
+            .iter()
+            .copied()
+            .filter(|(id, _)| matching(*id))
+            .collect();
+        for q in queries.chunks(DIM) {
+            // Flat: exactly the k nearest matching rows.
+            let flat = ds
+                .search("vector", q)
+                .filter(sql(&ds, "id % 100 = 3"))
+                .execute()
+                .await
+                .unwrap();
+            let want: Vec<i64> = reference(&among, q, 10, Metric::L2)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            assert_eq!(ids_of(&flat.batches[0]), want);
+            assert_eq!(flat.stats.filtered_rows, Some(39));
+            // Indexed, probing one partition: still k rows, all matching.
+            let found = indexed
+                .search("vector", q)
+                .nprobes(1)
+                .filter(sql(&ds, "id % 100 = 3"))
+                .execute()
+                .await
+                .unwrap();
+            let ids = ids_of(&found.batches[0]);
+            assert_eq!(ids.len(), 10, "{ids:?}");
+            assert!(ids.iter().all(|id| matching(*id)), "{ids:?}");
+            // Fewer matches than k: all of them.
+            for ds in [&ds, &indexed] {
+                let few = ds
+                    .search("vector", q)
+                    .filter(sql(ds, "id IN (5, 17, 103, 3999)"))
+                    .execute()
+                    .await
+                    .unwrap();
+                let mut ids = ids_of(&few.batches[0]);
+                ids.sort_unstable();
+                assert_eq!(ids, vec![5, 17, 3999]);
+            }
+            // Postfilter: the matching rows among the k x refine nearest, at most k.
+            for ds in [&ds, &indexed] {
+                let post = ds
+                    .search("vector", q)
+                    .filter(sql(ds, "id % 2 = 0"))
+                    .prefilter(false)
+                    .execute()
+                    .await
+                    .unwrap();
+                let ids = ids_of(&post.batches[0]);
+                assert!(ids.len() <= 10 && !ids.is_empty(), "{ids:?}");
+                assert!(ids.iter().all(|id| id % 2 == 0), "{ids:?}");
+            }
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //!
 //! - [`io`]: the async runtime that all storage I/O runs on. Nothing on it blocks.
 //! - [`spawn_cpu`]: runs CPU work (decoding, distance math) on the CPU pool and awaits it.
+//! - [`query_runtime`]: compute written as async streams (SQL operators), on threads of its
+//!   own, sized like the CPU pool.
 //! - [`BlockingPool`]: named, bounded pools for user code that may block (an embedding
 //!   model, an HTTP call), so that a slow model never starves I/O or decoding.
 //! - [`block_on`]: the sync bridge. Blocking entry points run their futures on the I/O
@@ -26,6 +28,7 @@ mod error;
 mod fork;
 mod fork_safe;
 mod io;
+mod query;
 pub mod testing;
 
 pub use blocking::BlockingPool;
@@ -36,3 +39,4 @@ pub use error::RuntimeError;
 pub use fork::fork_generation;
 pub use fork_safe::ForkSafe;
 pub use io::io;
+pub use query::query_runtime;

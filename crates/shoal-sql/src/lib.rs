@@ -1,9 +1,15 @@
 //! # shoal-sql
 //!
-//! Shoal's SQL, on DataFusion: where-clauses parsed, type-checked and compiled once against a
-//! dataset's schema ([`SqlFilter`], a [`shoal_dataset::RowFilter`]), then evaluated on the
-//! batches the dataset reads. Comparisons follow SQL's float semantics as PostgreSQL and
-//! DuckDB have them (-0.0 = 0.0; NaN = NaN, above every number).
+//! Shoal's SQL, on DataFusion.
+//!
+//! - Filters: where-clauses parsed, type-checked and compiled once against a dataset's
+//!   schema ([`SqlFilter`], a [`shoal_dataset::RowFilter`]), then evaluated on the batches
+//!   the dataset reads. Comparisons follow SQL's float semantics as PostgreSQL and DuckDB
+//!   have them (-0.0 = 0.0; NaN = NaN, above every number).
+//! - Queries: [`SqlSession`] registers datasets as tables ([`ShoalTable`], a DataFusion
+//!   table provider) and runs queries over them, joins and aggregates included, as a
+//!   [`SqlStream`] of batches. Scans read only the columns a query uses, skip the pages its
+//!   filters rule out, stop at its limit, and run fragment groups in parallel.
 //!
 //! Everything DataFusion's SQL expressions offer works in a filter: boolean logic,
 //! comparisons, `IN`, `BETWEEN`, `IS [NOT] NULL`, `LIKE`/`ILIKE`, regular expressions, casts,
@@ -13,6 +19,14 @@
 mod errors;
 mod filter;
 mod floats;
+mod pruning;
+mod query;
 mod rewrite;
+mod spawned;
+mod table;
+mod update;
 
 pub use filter::SqlFilter;
+pub use query::{SqlSession, SqlStream};
+pub use table::ShoalTable;
+pub use update::SqlUpdate;

@@ -16,6 +16,9 @@
 //!   budget, with [`ScanStats`] per phase.
 //! - [`Dataset::search`] finds the rows nearest query vectors ([`VectorSearch`]), flat or
 //!   through an IVF-PQ index built by [`Dataset::create_index`] ([`IndexParams`]).
+//! - [`SqlSession`] runs SQL queries over datasets registered as tables ([`ShoalTable`]),
+//!   their scans reading only the columns and pages a query needs; [`SqlFilter`] is a
+//!   where-clause for deletes and filtered scans.
 //! - Every URI goes through [`resolve`] (or [`resolve_with`] and [`StorageOptions`]): a
 //!   path, `file://`, `memory://` or `s3://bucket/prefix`.
 
@@ -23,7 +26,7 @@ pub use shoal_dataset::{
     row_address, CleanupStats, CompactOptions, DataFile, Dataset, DatasetWriter, DeletionFile,
     Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, IndexCoverage, IndexEntry,
     IndexKind, IndexParams, Manifest, Metric, Operation, PhaseStats, Progress, ProgressCallback,
-    ReadTask, Result, RowFilter, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
+    ReadTask, Result, RowFilter, RowUpdate, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode, WriteParams,
     WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
     DEFAULT_VECTOR_CACHE_BYTES, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
@@ -36,4 +39,4 @@ pub use shoal_io::{
     resolve, resolve_with, IoError, ObjectLocation, SimConfig, SimCounters, Simulation,
     StorageOptions,
 };
-pub use shoal_sql::SqlFilter;
+pub use shoal_sql::{ShoalTable, SqlFilter, SqlSession, SqlStream, SqlUpdate};

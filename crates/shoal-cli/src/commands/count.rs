@@ -2,21 +2,16 @@
 //! filter.
 
 use anyhow::Result;
-use shoal::{RowFilter, SqlFilter};
 
 use crate::args::CountArgs;
-use crate::commands::open_dataset;
+use crate::commands::{filter_for, open_dataset};
 use crate::output::outln;
 use crate::runtime::block_on;
 
 pub fn run(args: &CountArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &args.version)?;
-    let filter = args
-        .filter
-        .as_deref()
-        .map(|text| SqlFilter::new(text, &dataset.schema(), dataset.uri()))
-        .transpose()?;
-    let rows = block_on(dataset.count_rows(filter.as_ref().map(|f| f as &dyn RowFilter)))?;
+    let filter = filter_for(&dataset, args.filter.as_deref())?;
+    let rows = block_on(dataset.count_rows(filter))?;
     outln!("{rows}")?;
     Ok(())
 }

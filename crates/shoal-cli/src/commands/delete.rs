@@ -11,7 +11,7 @@ use crate::runtime::block_on;
 pub fn run(args: &DeleteArgs) -> Result<()> {
     let dataset = open_dataset(&args.dataset, &VersionArgs::default())?;
     let filter = SqlFilter::new(&args.predicate, &dataset.schema(), dataset.uri())?;
-    let after = block_on(dataset.delete(&filter))?;
+    let after = block_on(dataset.delete(std::sync::Arc::new(filter)))?;
     match &after.manifest().operation {
         Operation::Delete { rows, .. } if after.version() != dataset.version() => eprintln!(
             "deleted {rows} rows: version {}, {} rows left",

@@ -6,7 +6,7 @@ use anyhow::Result;
 use futures::StreamExt;
 
 use crate::args::ExportArgs;
-use crate::commands::open_dataset;
+use crate::commands::{filter_for, open_dataset};
 use crate::external::{detect, Sink};
 use crate::progress::rows_bar;
 use crate::runtime::block_on;
@@ -15,19 +15,24 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let format = detect(&args.dst, args.format)?;
     let dataset = open_dataset(&args.dataset, &args.version)?;
     let projection = dataset.projection(args.columns.as_deref())?;
+    let filter = filter_for(&dataset, args.filter.as_deref())?;
     let schema = std::sync::Arc::new(dataset.schema().project(&projection)?);
     let mut sink = Sink::create(&args.dst, format, &schema, args.overwrite)?;
-    let bar = rows_bar(Some(dataset.num_rows()), "exporting");
-    let mut batches = block_on(
-        dataset
-            .scan()
-            .projection(projection)
-            .batch_rows(args.batch_rows)
-            .stream(),
-    )?;
+    let expected = filter.is_none().then(|| dataset.num_rows());
+    let bar = rows_bar(expected, "exporting");
+    let mut scanner = dataset
+        .scan()
+        .projection(projection)
+        .batch_rows(args.batch_rows);
+    if let Some(filter) = filter {
+        scanner = scanner.filter(filter);
+    }
+    let mut batches = block_on(scanner.stream())?;
+    let mut rows = 0u64;
     while let Some(batch) = block_on(batches.next()) {
         let batch = batch?;
         sink.write(&batch)?;
+        rows += batch.num_rows() as u64;
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
@@ -37,9 +42,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         _ => format!("'{}'", args.dst.display()),
     };
     eprintln!(
-        "exported {} rows of version {} to {to}",
-        dataset.num_rows(),
-        dataset.version(),
+        "exported {rows} rows of version {} to {to}",
+        dataset.version()
     );
     Ok(())
 }

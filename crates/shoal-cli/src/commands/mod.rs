@@ -13,16 +13,18 @@ mod inspect;
 mod sample;
 mod scan;
 mod search;
+mod sql;
 mod stats;
 mod tag;
 mod take;
+mod update;
 mod versions;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::{Dataset, ObjectLocation, SimConfig, Simulation, StorageOptions};
+use shoal::{Dataset, ObjectLocation, RowFilter, SimConfig, Simulation, SqlFilter, StorageOptions};
 
 use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
 use crate::runtime::block_on;
@@ -42,12 +44,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Delete(args) => delete::run(&args),
         Command::Compact(args) => compact::run(&args),
         Command::Count(args) => count::run(&args),
+        Command::Update(args) => update::run(&args),
         Command::Cleanup(args) => cleanup::run(&args),
         Command::Tag(command) => tag::run(&command),
         Command::Scan(args) => scan::run(&args),
         Command::Take(args) => take::run(&args),
         Command::Index(command) => index::run(&command),
         Command::Search(args) => search::run(&args),
+        Command::Sql(args) => sql::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Sample(args) => sample::run(&args),
     }
@@ -95,6 +99,16 @@ fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
             (None, None) => Dataset::open_at(root).await,
         }
     })?)
+}
+
+/// The command line's `--where` compiled against `dataset`'s schema (errors name the column
+/// or the position in the text, before any data is read).
+fn filter_for(dataset: &Dataset, text: Option<&str>) -> Result<Option<Arc<dyn RowFilter>>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let filter = SqlFilter::new(text, &dataset.schema(), dataset.uri())?;
+    Ok(Some(Arc::new(filter)))
 }
 
 /// The library's metric for the command line's.

@@ -8,7 +8,7 @@ use arrow::array::RecordBatch;
 use futures::StreamExt;
 
 use crate::args::ScanArgs;
-use crate::commands::{open_dataset, simulation, stats};
+use crate::commands::{filter_for, open_dataset, simulation, stats};
 use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
@@ -19,6 +19,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         sim.reset_counters(); // count the scan, not finding the version
     }
     let projection = dataset.projection(args.columns.as_deref())?;
+    let filter = filter_for(&dataset, args.filter.as_deref())?;
     let mut scanner = dataset
         .scan()
         .projection(projection)
@@ -26,6 +27,9 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         .batch_rows(args.batch_rows);
     if let Some(limit) = args.limit {
         scanner = scanner.limit(limit);
+    }
+    if let Some(filter) = filter {
+        scanner = scanner.filter(filter);
     }
     if let Some(budget) = args.budget_bytes {
         scanner = scanner.budget_bytes(budget);

@@ -32,6 +32,8 @@ pub fn read_json(stats: &ScanStats, store: Option<&SimCounters>) -> Value {
         "decode": {"ms": ms(stats.decode.time)},
         "budget_wait_ms": ms(stats.budget_wait),
         "peak_bytes_in_flight": stats.peak_bytes_in_flight,
+        "pages_pruned": stats.pages_pruned,
+        "fragments_pruned": stats.fragments_pruned,
         "store": store.map(store_json),
     })
 }
@@ -82,6 +84,13 @@ pub fn print_read(
             "  budget  {:>10.1} ms waited, peak {} bytes in flight",
             ms(stats.budget_wait),
             stats.peak_bytes_in_flight
+        )?;
+    }
+    if stats.pages_pruned > 0 || stats.fragments_pruned > 0 {
+        outln!(
+            "  pruned  {} pages, {} fragments (statistics rule out a match)",
+            stats.pages_pruned,
+            stats.fragments_pruned
         )?;
     }
     if let Some(c) = store {

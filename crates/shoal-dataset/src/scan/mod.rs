@@ -14,8 +14,14 @@
 //! and batches in order (or as they finish); tiny scans run inline instead. Each batch
 //! holds its bytes of the budget until the consumer drops it. [`ScanStats`] says where the
 //! time went.
+//!
+//! A filtered scan ([`Scanner::filter`]) prunes at phase 2 the row ranges whose page
+//! statistics rule out a match (`prune.rs`), and its tasks read late (`filtered.rs`): the
+//! filter's columns first, the rest only for matching rows.
 
+mod filtered;
 mod plan;
+mod prune;
 pub(crate) mod stats;
 mod stream;
 mod task;

@@ -9,9 +9,12 @@ use shoal_io::ByteBudget;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::filter::RowFilter;
 use crate::fragment::OpenFragment;
+use crate::scan::filtered::Filtering;
+use crate::scan::prune::prune;
 use crate::scan::stats::{Collector, ScanStats};
-use crate::scan::stream::ScanStream;
+use crate::scan::stream::{ScanStream, Window};
 use crate::scan::task::ReadTask;
 
 /// Default byte budget of a scan: 256 MiB. An object store needs about its bandwidth times
@@ -47,12 +50,15 @@ pub struct Scanner {
     fragment_readahead: usize,
     readahead: usize,
     row_addresses: bool,
+    filter: Option<Arc<dyn RowFilter>>,
 }
 
 /// A scan with its fragments open and its tasks planned.
 #[derive(Debug)]
 pub struct ScanPlan {
     tasks: Vec<ReadTask>,
+    /// The offset and limit the stream applies (a filtered scan's tasks cannot).
+    window: Option<Window>,
     ordered: bool,
     readahead: usize,
     small: bool,
@@ -76,6 +82,7 @@ impl Dataset {
             fragment_readahead: DEFAULT_FRAGMENT_READAHEAD,
             readahead: DEFAULT_READAHEAD,
             row_addresses: false,
+            filter: None,
         }
     }
 }
@@ -144,6 +151,16 @@ impl Scanner {
         self
     }
 
+    /// Only the live rows that match `filter`, which must be bound to this dataset's schema;
+    /// the offset and limit count matching rows. The filter's columns are read first, the
+    /// other columns only for matching rows, and row ranges whose page statistics prove that
+    /// no row matches are not read at all. The stream applies the offset and limit: tasks
+    /// driven by hand return every match.
+    pub fn filter(mut self, filter: Arc<dyn RowFilter>) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
     /// Tasks in flight at once in the stream. At least 1.
     pub fn readahead(mut self, tasks: usize) -> Self {
         self.readahead = tasks.max(1);
@@ -168,6 +185,9 @@ impl Scanner {
             (None, Some(names)) => ds.projection(Some(names))?,
             (None, None) => ds.projection::<&str>(None)?,
         };
+        if let Some(filter) = &self.filter {
+            check_filter(ds, filter.as_ref())?;
+        }
         let selected = self.selected_fragments()?;
 
         let opened = ds
@@ -176,12 +196,23 @@ impl Scanner {
 
         let started = Instant::now();
         let budget = ByteBudget::new(self.budget_bytes);
-        let tasks = self.plan_tasks(&opened, &projection, &budget, &collector)?;
+        let (tasks, window) = match &self.filter {
+            None => (
+                self.plan_tasks(&opened, &projection, &budget, &collector)?,
+                None,
+            ),
+            Some(filter) => {
+                let filtering = Arc::new(Filtering::new(filter.clone(), projection));
+                let tasks = self.plan_filtered(&opened, &filtering, &budget, &collector)?;
+                (tasks, Some(Window::new(self.offset, self.limit)))
+            }
+        };
         collector.planned(started.elapsed(), tasks.len() as u64);
         let estimate: u64 = tasks.iter().map(ReadTask::estimated_bytes).sum();
         Ok(ScanPlan {
             small: estimate < SMALL_SCAN_BYTES,
             tasks,
+            window,
             ordered: self.ordered,
             readahead: self.readahead,
             budget,
@@ -271,6 +302,70 @@ impl Scanner {
         }
         Ok(tasks)
     }
+
+    /// A filtered scan's tasks: every range of up to `batch_rows` rows that holds live rows
+    /// and that the page statistics do not rule out.
+    fn plan_filtered(
+        &self,
+        opened: &[Arc<OpenFragment>],
+        filtering: &Arc<Filtering>,
+        budget: &Arc<ByteBudget>,
+        collector: &Arc<Collector>,
+    ) -> Result<Vec<ReadTask>> {
+        let step = self.batch_rows as u64;
+        let mut tasks = Vec::new();
+        for fragment in opened {
+            let rows = fragment.fragment.data.rows;
+            let ranges: Vec<_> = (0..rows)
+                .step_by(self.batch_rows)
+                .map(|start| start..(start + step).min(rows))
+                .filter(|r| {
+                    let deleted = fragment
+                        .deleted
+                        .as_ref()
+                        .map_or(0, |d| d.range_cardinality(r.start as u32..r.end as u32));
+                    r.end - r.start > deleted
+                })
+                .collect();
+            let (keep, pages_pruned) = prune(fragment, filtering.filter.as_ref(), &ranges)?;
+            let kept = keep.iter().filter(|k| **k).count();
+            collector.pruned(pages_pruned, u64::from(kept == 0 && !ranges.is_empty()));
+            for (range, _) in ranges.into_iter().zip(keep).filter(|(_, k)| *k) {
+                let plan = filtering.plan(fragment, range.clone())?;
+                let estimate = filtering.estimate(fragment, range.clone())?;
+                let task = ReadTask::new(
+                    tasks.len() as u64,
+                    fragment.clone(),
+                    range,
+                    plan,
+                    0,
+                    0,
+                    self.row_addresses,
+                    budget.clone(),
+                    collector.clone(),
+                );
+                tasks.push(task.filtered(filtering.clone(), estimate));
+            }
+        }
+        Ok(tasks)
+    }
+}
+
+/// Refuses a filter bound to another schema than the dataset's.
+fn check_filter(ds: &Dataset, filter: &dyn RowFilter) -> Result<()> {
+    let width = ds.schema().fields().len();
+    let reason = match filter.columns() {
+        [] => "it reads no column".to_string(),
+        columns if columns.iter().any(|c| *c >= width) => format!(
+            "it was bound to another schema: it reads column {} of a dataset with {width}",
+            columns.iter().max().copied().unwrap_or_default()
+        ),
+        _ => return Ok(()),
+    };
+    Err(Error::InvalidFilter {
+        filter: filter.text().to_string(),
+        reason,
+    })
 }
 
 impl ScanPlan {
@@ -293,6 +388,7 @@ impl ScanPlan {
     pub fn stream(self) -> ScanStream {
         ScanStream::new(
             self.tasks,
+            self.window,
             self.ordered,
             self.readahead,
             self.small,

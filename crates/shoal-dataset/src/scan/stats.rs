@@ -34,6 +34,11 @@ pub struct ScanStats {
     pub budget_wait: Duration,
     /// The most bytes reserved from the budget at once.
     pub peak_bytes_in_flight: u64,
+    /// Pages of a filtered scan's filter columns never read because their statistics
+    /// proved that no row in them matches.
+    pub pages_pruned: u64,
+    /// Fragments of a filtered scan none of whose rows were read, for the same reason.
+    pub fragments_pruned: u64,
     /// Read tasks planned and batches produced.
     pub tasks: u64,
     pub batches: u64,
@@ -60,6 +65,8 @@ impl ScanStats {
             fetch_bytes = self.fetch.bytes,
             decode_ms = self.decode.time.as_secs_f64() * 1e3,
             budget_wait_ms = self.budget_wait.as_secs_f64() * 1e3,
+            pages_pruned = self.pages_pruned,
+            fragments_pruned = self.fragments_pruned,
             peak_bytes_in_flight = self.peak_bytes_in_flight,
             "read finished"
         );
@@ -76,6 +83,8 @@ pub(crate) struct Collector {
     fetch: Counters,
     decode: Counters,
     budget_wait_nanos: AtomicU64,
+    pages_pruned: AtomicU64,
+    fragments_pruned: AtomicU64,
     tasks: AtomicU64,
     batches: AtomicU64,
     rows: AtomicU64,
@@ -116,6 +125,8 @@ impl Collector {
             fetch: Counters::default(),
             decode: Counters::default(),
             budget_wait_nanos: AtomicU64::new(0),
+            pages_pruned: AtomicU64::new(0),
+            fragments_pruned: AtomicU64::new(0),
             tasks: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             rows: AtomicU64::new(0),
@@ -132,6 +143,12 @@ impl Collector {
         self.plan_nanos
             .fetch_add(time.as_nanos() as u64, Ordering::Relaxed);
         self.tasks.fetch_add(tasks, Ordering::Relaxed);
+    }
+
+    pub(crate) fn pruned(&self, pages: u64, fragments: u64) {
+        self.pages_pruned.fetch_add(pages, Ordering::Relaxed);
+        self.fragments_pruned
+            .fetch_add(fragments, Ordering::Relaxed);
     }
 
     pub(crate) fn fetched(&self, time: Duration, cost: ReadCost, budget_wait: Duration) {
@@ -165,6 +182,8 @@ impl Collector {
             decode: self.decode.snapshot(),
             budget_wait: Duration::from_nanos(self.budget_wait_nanos.load(Ordering::Relaxed)),
             peak_bytes_in_flight,
+            pages_pruned: self.pages_pruned.load(Ordering::Relaxed),
+            fragments_pruned: self.fragments_pruned.load(Ordering::Relaxed),
             tasks: self.tasks.load(Ordering::Relaxed),
             batches: self.batches.load(Ordering::Relaxed),
             rows: self.rows.load(Ordering::Relaxed),

@@ -16,6 +16,7 @@ use crate::scan::task::{ReadTask, ScanBatch};
 /// in flight.
 pub struct ScanStream {
     inner: BoxStream<'static, Result<ScanBatch>>,
+    window: Option<Window>,
     budget: Arc<ByteBudget>,
     collector: Arc<Collector>,
 }
@@ -25,6 +26,45 @@ impl std::fmt::Debug for ScanStream {
         f.debug_struct("ScanStream")
             .field("stats", &self.stats())
             .finish()
+    }
+}
+
+/// The offset and limit of a filtered scan, applied to the batches as they pass (empty
+/// ones are dropped).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Window {
+    skip: u64,
+    remaining: Option<u64>,
+}
+
+impl Window {
+    pub(crate) fn new(offset: u64, limit: Option<u64>) -> Self {
+        Self {
+            skip: offset,
+            remaining: limit,
+        }
+    }
+
+    /// What of `batch` falls in the window: `None` to drop it whole.
+    fn admit(&mut self, mut batch: ScanBatch) -> Option<ScanBatch> {
+        let rows = batch.num_rows() as u64;
+        let skip = self.skip.min(rows);
+        self.skip -= skip;
+        let keep = self.remaining.map_or(rows - skip, |r| r.min(rows - skip));
+        if let Some(remaining) = &mut self.remaining {
+            *remaining -= keep;
+        }
+        if keep == 0 {
+            return None;
+        }
+        if keep < rows {
+            batch.slice(skip as usize, keep as usize);
+        }
+        Some(batch)
+    }
+
+    fn is_full(&self) -> bool {
+        self.remaining == Some(0)
     }
 }
 
@@ -40,6 +80,7 @@ impl Drop for Spawned {
 impl ScanStream {
     pub(crate) fn new(
         tasks: Vec<ReadTask>,
+        window: Option<Window>,
         ordered: bool,
         readahead: usize,
         small: bool,
@@ -77,6 +118,7 @@ impl ScanStream {
         };
         Self {
             inner,
+            window,
             budget,
             collector,
         }
@@ -85,6 +127,30 @@ impl ScanStream {
     /// What the scan has spent so far (everything, once the stream has ended).
     pub fn stats(&self) -> ScanStats {
         self.collector.snapshot(self.budget.peak_reserved())
+    }
+}
+
+impl ScanStream {
+    /// The next batch of the tasks, within the window if there is one. Once the window is
+    /// full, the tasks still in flight are dropped (and so cancelled).
+    fn next_in_window(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ScanBatch>>> {
+        loop {
+            let Some(window) = &mut self.window else {
+                return self.inner.poll_next_unpin(cx);
+            };
+            if window.is_full() {
+                self.inner = stream::empty().boxed();
+                return Poll::Ready(None);
+            }
+            match self.inner.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(batch))) => {
+                    if let Some(batch) = window.admit(batch) {
+                        return Poll::Ready(Some(Ok(batch)));
+                    }
+                }
+                other => return other,
+            }
+        }
     }
 }
 
@@ -98,7 +164,7 @@ impl Stream for ScanStream {
     type Item = Result<ScanBatch>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let mut next = self.inner.poll_next_unpin(cx);
+        let mut next = self.next_in_window(cx);
         if let Poll::Ready(Some(Ok(batch))) = &mut next {
             batch.hand_over();
         }

@@ -1,5 +1,7 @@
 //! A read task: rows of one fragment, planned (phase 2), then fetched (phase 3, I/O only)
-//! and decoded (phase 4, CPU only) by separate calls, and the batch it produces.
+//! and decoded (phase 4, CPU only) by separate calls, and the batch it produces. A task of a
+//! filtered scan fetches in two steps, the filter evaluated on the CPU pool between them
+//! (see `filtered.rs`).
 
 use std::ops::{Deref, Range};
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use shoal_io::{ByteBudget, Reservation};
 use crate::dataset::row_address;
 use crate::error::{Error, Result};
 use crate::fragment::OpenFragment;
+use crate::scan::filtered::{Filtering, Matched};
 use crate::scan::plan::ROW_ADDRESS_COLUMN;
 use crate::scan::stats::Collector;
 
@@ -30,6 +33,8 @@ pub struct ReadTask {
     keep: usize,
     /// Whether to add the row-address column.
     row_addresses: bool,
+    /// The filter of a filtered scan (`plan` then reads only its columns).
+    filtering: Option<Arc<Filtering>>,
     estimate: u64,
     budget: Arc<ByteBudget>,
     collector: Arc<Collector>,
@@ -39,8 +44,15 @@ pub struct ReadTask {
 #[derive(Debug)]
 pub struct FetchedTask {
     task: ReadTask,
-    fetched: Fetched,
+    fetched: Arrived,
     reservation: Reservation,
+}
+
+/// What a task's fetch brought: the plan's bytes, or a filtered task's matching rows.
+#[derive(Debug)]
+enum Arrived {
+    Bytes(Fetched),
+    Matches(Box<Matched>),
 }
 
 /// A decoded batch and its share of the scan's byte budget, which returns when this is
@@ -78,10 +90,19 @@ impl ReadTask {
             skip,
             keep,
             row_addresses,
+            filtering: None,
             estimate,
             budget,
             collector,
         }
+    }
+
+    /// This task as part of a filtered scan: `plan` reads the filter's columns, and the
+    /// task reserves `estimate` bytes, enough for every row to match.
+    pub(crate) fn filtered(mut self, filtering: Arc<Filtering>, estimate: u64) -> Self {
+        self.filtering = Some(filtering);
+        self.estimate = estimate;
+        self
     }
 
     /// Position of this task's batch in the scan's output.
@@ -112,17 +133,35 @@ impl ReadTask {
     }
 
     /// Phase 3: reserves the task's bytes from the budget (in task order), then reads them
-    /// through the store's I/O scheduler (prioritised by output position). I/O only.
+    /// through the store's I/O scheduler (prioritised by output position). I/O only; a
+    /// filtered task reads its filter's columns, has the filter evaluated on the CPU pool,
+    /// then reads the other columns of the matching rows.
     pub async fn fetch(self) -> Result<FetchedTask> {
         let waiting = Instant::now();
         let reservation = self.budget.reserve(self.index, self.estimate).await;
         let budget_wait = waiting.elapsed();
         let started = Instant::now();
-        let (fetched, cost) = self
+        let (bytes, mut cost) = self
             .fragment
             .reader
             .fetch_with_priority(&self.plan, self.index)
             .await?;
+        let fetched = match &self.filtering {
+            None => Arrived::Bytes(bytes),
+            Some(filtering) => {
+                let (matches, rest) = filtering
+                    .fetch_rest(
+                        &self.fragment,
+                        self.rows.clone(),
+                        self.plan.clone(),
+                        bytes,
+                        self.index,
+                    )
+                    .await?;
+                cost += rest;
+                Arrived::Matches(Box::new(matches))
+            }
+        };
         self.collector.fetched(started.elapsed(), cost, budget_wait);
         Ok(FetchedTask {
             task: self,
@@ -153,6 +192,16 @@ impl FetchedTask {
             reservation,
         } = self;
         let uri = task.fragment.reader.uri();
+        let fetched = match fetched {
+            Arrived::Bytes(fetched) => fetched,
+            Arrived::Matches(matches) => {
+                let batch =
+                    matches.decode(&task.fragment, task.rows.clone(), task.row_addresses)?;
+                task.collector
+                    .decoded(started.elapsed(), batch.num_rows() as u64);
+                return Ok(ScanBatch { batch, reservation });
+            }
+        };
         let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
         drop(fetched);
         let batch = if task.row_addresses {
@@ -171,9 +220,12 @@ impl FetchedTask {
         Ok(ScanBatch { batch, reservation })
     }
 
-    /// Bytes fetched.
+    /// Bytes fetched (for a filtered task, of the matching rows' other columns).
     pub fn fetched_bytes(&self) -> u64 {
-        self.fetched.total_bytes()
+        match &self.fetched {
+            Arrived::Bytes(fetched) => fetched.total_bytes(),
+            Arrived::Matches(matches) => matches.fetched_bytes(),
+        }
     }
 }
 
@@ -203,6 +255,11 @@ impl ScanBatch {
     /// Marks the batch as the consumer's (see [`shoal_io::Reservation::hand_over`]).
     pub(crate) fn hand_over(&mut self) {
         self.reservation.hand_over();
+    }
+
+    /// Keeps only `len` rows from `offset`; the reservation is kept whole.
+    pub(crate) fn slice(&mut self, offset: usize, len: usize) {
+        self.batch = self.batch.slice(offset, len);
     }
 
     /// The batch, its budget returned.

@@ -4,6 +4,8 @@
 //! the pipeline's readahead and byte budget apply), each batch scored on the CPU pool while
 //! the next batches' I/O is in flight. When the fragments read fit the session's vector
 //! cache, their batches are kept there for the next search. The per-batch top-k are merged.
+//! Under a prefilter, rows that do not match score as NaN, which is never returned, and
+//! fragments with no matching row are skipped.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use shoal_vector::{distances_many, Metric, TopK};
 use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::manifest::Fragment;
+use crate::matches::MatchingRows;
 use crate::scan::ScanStats;
 use crate::search::query::{batches_in_flight, vectors_of, VectorColumn};
 use crate::session::CachedVectors;
@@ -48,16 +51,27 @@ pub(crate) struct FlatWork {
     pub compute: Duration,
 }
 
+/// How a flat pass scores: the queries, k, the metric, and the rows it may return (all
+/// live rows, or those a prefilter matched).
+#[derive(Debug, Clone)]
+pub(crate) struct Scoring {
+    pub queries: Arc<Queries>,
+    pub k: usize,
+    pub metric: Metric,
+    pub matching: Option<Arc<MatchingRows>>,
+}
+
 /// The `k` nearest live rows of fragments `fragment_ids` for each query (exact distances,
 /// ids are row addresses), and what finding them cost.
 pub(crate) async fn flat_search(
     dataset: &Dataset,
     column: &VectorColumn,
-    fragment_ids: Vec<u64>,
-    queries: Arc<Queries>,
-    k: usize,
-    metric: Metric,
+    mut fragment_ids: Vec<u64>,
+    scoring: Scoring,
 ) -> Result<(Vec<TopK>, FlatWork)> {
+    if let Some(matching) = &scoring.matching {
+        fragment_ids.retain(|id| matching.fragments.contains_key(id));
+    }
     let session = dataset.session();
     let fragments: HashMap<u64, &Fragment> =
         dataset.fragments().iter().map(|f| (f.id, f)).collect();
@@ -73,16 +87,8 @@ pub(crate) async fn flat_search(
         }
     }
     let cached_fragments = cached.len() as u64;
-    let in_memory = score_cached(cached, queries.clone(), k, metric);
-    let read = score_read(
-        dataset,
-        column,
-        &fragments,
-        missing,
-        queries.clone(),
-        k,
-        metric,
-    );
+    let in_memory = score_cached(cached, scoring.clone());
+    let read = score_read(dataset, column, &fragments, missing, scoring);
     let ((tops, compute), (more, read_compute, scan)) = futures::try_join!(in_memory, read)?;
     Ok((
         merge_into(tops, more),
@@ -109,10 +115,9 @@ fn merge_into(mut all: Vec<TopK>, part: Vec<TopK>) -> Vec<TopK> {
 /// the same number of rows each.
 async fn score_cached(
     cached: Vec<CachedVectors>,
-    queries: Arc<Queries>,
-    k: usize,
-    metric: Metric,
+    scoring: Scoring,
 ) -> Result<(Vec<TopK>, Duration)> {
+    let (queries, k) = (scoring.queries.clone(), scoring.k);
     if cached.is_empty() {
         return Ok((empty(&queries, k), Duration::ZERO));
     }
@@ -130,12 +135,14 @@ async fn score_cached(
         shares.last_mut().expect("one share at least").push(batch);
     }
     let parts = futures::future::try_join_all(shares.into_iter().map(|share| {
-        let queries = queries.clone();
+        let scoring = scoring.clone();
         shoal_runtime::spawn_cpu(move || {
             let started = Instant::now();
-            let top = share.iter().fold(empty(&queries, k), |all, batch| {
-                merge_into(all, score(batch, &queries, k, metric))
-            });
+            let top = share
+                .iter()
+                .fold(empty(&scoring.queries, scoring.k), |all, batch| {
+                    merge_into(all, score(batch, &scoring))
+                });
             (top, started.elapsed())
         })
     }))
@@ -153,10 +160,9 @@ async fn score_read(
     column: &VectorColumn,
     fragments: &HashMap<u64, &Fragment>,
     ids: Vec<u64>,
-    queries: Arc<Queries>,
-    k: usize,
-    metric: Metric,
+    scoring: Scoring,
 ) -> Result<(Vec<TopK>, Duration, ScanStats)> {
+    let (queries, k) = (scoring.queries.clone(), scoring.k);
     if ids.is_empty() {
         return Ok((empty(&queries, k), Duration::ZERO, ScanStats::default()));
     }
@@ -170,13 +176,13 @@ async fn score_read(
     let mut stream = column.scan(dataset, ids).await?;
     let (top, compute, kept) = (&mut stream)
         .map(|batch| {
-            let queries = queries.clone();
+            let scoring = scoring.clone();
             async move {
                 let batch = batch?;
                 let kept = keep.then(|| RecordBatch::clone(&batch));
                 let (top, time) = shoal_runtime::spawn_cpu(move || {
                     let started = Instant::now();
-                    (score(&batch, &queries, k, metric), started.elapsed())
+                    (score(&batch, &scoring), started.elapsed())
                 })
                 .await?;
                 Ok::<_, crate::Error>((top, time, kept))
@@ -223,12 +229,25 @@ fn keep_in_cache(
 }
 
 /// The top `k` of one batch (vector column first, row addresses last) for each query.
-fn score(batch: &RecordBatch, queries: &Queries, k: usize, metric: Metric) -> Vec<TopK> {
-    let (vectors, nulls) = vectors_of(batch, 0);
+fn score(batch: &RecordBatch, scoring: &Scoring) -> Vec<TopK> {
+    let Scoring {
+        queries, k, metric, ..
+    } = scoring;
+    let (queries, k, metric) = (queries.as_ref(), *k, *metric);
+    let (vectors, mut nulls) = vectors_of(batch, 0);
     let addresses = batch
         .column(batch.num_columns() - 1)
         .as_primitive::<UInt64Type>()
         .values();
+    if let Some(matching) = &scoring.matching {
+        // A row that does not match is scored like a null vector: never returned.
+        let skipped: Vec<bool> = addresses
+            .iter()
+            .zip(nulls.unwrap_or_else(|| vec![false; addresses.len()]))
+            .map(|(a, null)| null || !matching.contains(*a))
+            .collect();
+        nulls = Some(skipped);
+    }
     let rows = batch.num_rows();
     let mut distances = Vec::new();
     distances_many(

@@ -10,6 +10,7 @@ use shoal_vector::{adc_distances, distances, Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::matches::MatchingRows;
 use crate::scan::stats::Collector;
 use crate::search::flat::Queries;
 use crate::search::index_file::IvfPqIndex;
@@ -18,15 +19,22 @@ use crate::search::query::{vectors_of, VectorColumn};
 /// Fragments with deletion vectors opened at once.
 const FRAGMENTS_AT_ONCE: usize = 16;
 
-/// Which indexed rows a version still has: per fragment id, its deleted rows (if any).
+/// Which indexed rows a search may return: per fragment id, its deleted rows (if any), and,
+/// under a prefilter, only the rows that match.
 #[derive(Debug)]
 pub(crate) struct LiveRows {
     fragments: HashMap<u64, Option<Arc<RoaringBitmap>>>,
+    matching: Option<Arc<MatchingRows>>,
 }
 
 impl LiveRows {
-    /// The live rows of the fragments of `dataset` among `covered`.
-    pub(crate) async fn of(dataset: &Dataset, covered: &[u64]) -> Result<Self> {
+    /// The live rows of the fragments of `dataset` among `covered` (that match, when
+    /// `matching` is given).
+    pub(crate) async fn of(
+        dataset: &Dataset,
+        covered: &[u64],
+        matching: Option<Arc<MatchingRows>>,
+    ) -> Result<Self> {
         let mut fragments = HashMap::new();
         let mut with_deletions = Vec::new();
         for (index, fragment) in dataset.fragments().iter().enumerate() {
@@ -43,15 +51,24 @@ impl LiveRows {
         for open in opened {
             fragments.insert(open.fragment.id, open.deleted.clone());
         }
-        Ok(Self { fragments })
+        Ok(Self {
+            fragments,
+            matching,
+        })
     }
 
     fn contains(&self, address: u64) -> bool {
-        match self.fragments.get(&(address >> 32)) {
+        let live = match self.fragments.get(&(address >> 32)) {
             None => false,
             Some(None) => true,
             Some(Some(deleted)) => !deleted.contains(address as u32),
-        }
+        };
+        live && self.matching.as_ref().is_none_or(|m| m.contains(address))
+    }
+
+    /// Whether only some live rows may be returned (a prefilter).
+    fn filtered(&self) -> bool {
+        self.matching.is_some()
     }
 }
 
@@ -72,7 +89,9 @@ pub(crate) struct IndexWork {
 }
 
 /// The candidates of each query from the index: top `k * refine` (or `k`) by approximate
-/// distance, ids are row addresses. CPU only.
+/// distance, ids are row addresses. Under a prefilter, partitions past `nprobes` are probed
+/// (nearest first) until `k` candidates are found or none is left, so that a selective
+/// filter still gets `k` rows whenever `k` match. CPU only.
 pub(crate) fn candidates(
     index: &IvfPqIndex,
     live: &LiveRows,
@@ -87,7 +106,14 @@ pub(crate) fn candidates(
         .map(|q| {
             let query = queries.get(q);
             let mut top = TopK::new(wanted);
-            for p in index.model.probe(query, probe.nprobes) {
+            let order = match live.filtered() {
+                true => index.model.probe(query, index.model.partitions()),
+                false => index.model.probe(query, probe.nprobes),
+            };
+            for (probed, p) in order.into_iter().enumerate() {
+                if probed >= probe.nprobes && top.len() >= probe.k {
+                    break;
+                }
                 let rows = index.partition(p);
                 let table = index.model.partition_table(query, p);
                 adc_distances(

@@ -6,11 +6,14 @@
 //! are merged, and only the winners' other columns are fetched, by take. With an IVF-PQ
 //! index on the column (`ivf`, `index_file`; built by `Dataset::create_index`), the
 //! fragments it covers are searched through it and the rest (appended since) flat, and the
-//! two merged, so no row is missed; deleted rows never appear.
+//! two merged, so no row is missed; deleted rows never appear. A filter applies before the
+//! search (the matching rows found first, every other row skipped) or after it
+//! (`postfilter`).
 
 mod flat;
 mod index_file;
 mod ivf;
+mod postfilter;
 mod query;
 mod vector_search;
 

@@ -1,5 +1,6 @@
 //! [`VectorSearch`]: the k nearest rows to query vectors, flat or through an index, as
-//! record batches with their distances.
+//! record batches with their distances; with a filter, the k nearest among the matching
+//! rows (prefilter), or the matching rows among the nearest candidates (postfilter).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,11 +11,14 @@ use shoal_vector::{Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
+use crate::filter::RowFilter;
 use crate::manifest::{IndexEntry, IndexKind};
+use crate::matches::MatchingRows;
 use crate::scan::{ScanStats, ROW_ADDRESS_COLUMN};
-use crate::search::flat::{flat_search, Queries};
+use crate::search::flat::{flat_search, Queries, Scoring};
 use crate::search::index_file::IvfPqIndex;
 use crate::search::ivf::{candidates, refine, LiveRows, Probe};
+use crate::search::postfilter::postfilter;
 use crate::search::query::VectorColumn;
 
 /// The column of distances a search adds.
@@ -37,6 +41,8 @@ pub struct VectorSearch {
     columns: Option<Vec<String>>,
     row_addresses: bool,
     use_index: bool,
+    filter: Option<Arc<dyn RowFilter>>,
+    prefilter: bool,
 }
 
 /// The answer of a search: one batch per query, nearest first.
@@ -58,6 +64,8 @@ pub struct SearchStats {
     pub codes_scored: u64,
     /// Rows whose vectors were read again for exact re-ranking.
     pub refined_rows: u64,
+    /// Rows that matched the prefilter, or candidates that matched the postfilter.
+    pub filtered_rows: Option<u64>,
     /// Fragments searched flat (none indexed, or added since the index was built).
     pub flat_fragments: u64,
     /// Of those, fragments whose vectors the session had cached (scored without I/O).
@@ -89,6 +97,8 @@ impl Dataset {
             columns: None,
             row_addresses: false,
             use_index: true,
+            filter: None,
+            prefilter: true,
         }
     }
 }
@@ -137,6 +147,24 @@ impl VectorSearch {
         self
     }
 
+    /// Only rows matching `filter` (bound to this dataset's schema). By default it applies
+    /// before the search (see [`VectorSearch::prefilter`]).
+    pub fn filter(mut self, filter: Arc<dyn RowFilter>) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// With `true` (the default), the filter applies first and the search returns the k
+    /// nearest matching rows: exactly k whenever at least k match (with a comparable
+    /// distance), flat or indexed, however few match; an indexed search probes further
+    /// partitions until it has k. With `false` (postfilter), the search finds the
+    /// `k x refine factor` nearest candidates and keeps those that match, at most k: cheaper
+    /// when most rows match, and fewer than k when few do.
+    pub fn prefilter(mut self, yes: bool) -> Self {
+        self.prefilter = yes;
+        self
+    }
+
     /// Runs the search.
     pub async fn execute(self) -> Result<SearchResults> {
         let started = Instant::now();
@@ -175,6 +203,17 @@ impl VectorSearch {
             metric: Some(metric),
             ..SearchStats::default()
         };
+        let matching: Option<Arc<MatchingRows>> = match (&self.filter, self.prefilter) {
+            (Some(filter), true) => Some(Arc::new(ds.matching_rows(filter.clone()).await?)),
+            _ => None,
+        };
+        stats.filtered_rows = matching.as_ref().map(|m| m.len());
+        // A postfilter keeps the matches among k x refine candidates.
+        let postfiltered = self.filter.clone().filter(|_| !self.prefilter);
+        let k = match postfiltered {
+            Some(_) => self.k.saturating_mul(self.refine.unwrap_or(1)),
+            None => self.k,
+        };
         let covered: &[u64] = match (&index, &entry) {
             (Some(_), Some(entry)) => &entry.fragments,
             _ => &[],
@@ -191,9 +230,9 @@ impl VectorSearch {
             let (Some(index), Some(entry)) = (index.clone(), &entry) else {
                 return Ok::<_, Error>(None);
             };
-            let live = LiveRows::of(ds, &entry.fragments).await?;
+            let live = LiveRows::of(ds, &entry.fragments, matching.clone()).await?;
             let probe = Probe {
-                k: self.k,
+                k,
                 nprobes: self.nprobes,
                 refine: self.refine,
             };
@@ -205,12 +244,18 @@ impl VectorSearch {
             })
             .await?;
             let (found, refined) = match self.refine {
-                Some(_) => refine(ds, &column, queries.clone(), found, self.k, metric).await?,
+                Some(_) => refine(ds, &column, queries.clone(), found, k, metric).await?,
                 None => (found, 0),
             };
             Ok(Some((found, work, spent, refined, entry.name.clone())))
         };
-        let flat = flat_search(ds, &column, flat_ids, queries.clone(), self.k, metric);
+        let scoring = Scoring {
+            queries: queries.clone(),
+            k,
+            metric,
+            matching: matching.clone(),
+        };
+        let flat = flat_search(ds, &column, flat_ids, scoring);
         let (indexed, (mut tops, flat)) = futures::try_join!(indexed, flat)?;
         stats.flat = flat.scan;
         stats.cached_fragments = flat.cached_fragments;
@@ -226,6 +271,11 @@ impl VectorSearch {
             stats.refined_rows = refined;
         }
 
+        if let Some(filter) = postfiltered {
+            let (kept, matched) = postfilter(ds, filter, tops, self.k).await?;
+            tops = kept;
+            stats.filtered_rows = Some(matched);
+        }
         let materializing = Instant::now();
         let batches = materialize(ds, &projection, tops, self.row_addresses).await?;
         stats.materialize = materializing.elapsed();

@@ -80,6 +80,6 @@ pub trait DeleteWhere {
 impl DeleteWhere for Dataset {
     async fn delete_where(&self, filter: &str) -> shoal_dataset::Result<Dataset> {
         let filter = shoal_sql::SqlFilter::new(filter, &self.schema(), self.uri())?;
-        self.delete(&filter).await
+        self.delete(std::sync::Arc::new(filter)).await
     }
 }

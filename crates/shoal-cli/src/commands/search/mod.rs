@@ -18,7 +18,7 @@ use shoal::{Dataset, SearchStats};
 use queries::Queries;
 
 use crate::args::SearchArgs;
-use crate::commands::{metric, open_dataset, simulation, stats};
+use crate::commands::{filter_for, metric, open_dataset, simulation, stats};
 use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
@@ -37,6 +37,7 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         (None, None) => bail!("give --query-file or --query-row"),
     };
     check_dimension(&dataset, &args.column, &queries)?;
+    let filter = filter_for(&dataset, args.filter.as_deref())?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
@@ -57,6 +58,9 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         }
         if let Some(columns) = &args.columns {
             search = search.columns(columns);
+        }
+        if let Some(filter) = &filter {
+            search = search.filter(filter.clone()).prefilter(!args.postfilter);
         }
         let found = block_on(search.execute())?;
         latencies.push(found.stats.wall);
