@@ -32,6 +32,31 @@ impl MatchingRows {
             .get(&(address >> 32))
             .is_some_and(|rows| rows.contains(address as u32))
     }
+
+    /// The indices into `addresses` of the rows that match, in order (a fragment's rows are
+    /// looked up once per run of its addresses).
+    pub(crate) fn positions<'a>(
+        &'a self,
+        addresses: &'a [u64],
+    ) -> impl Iterator<Item = usize> + 'a {
+        let mut current: Option<(u64, Option<&RoaringBitmap>)> = None;
+        addresses
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, &address)| {
+                let fragment = address >> 32;
+                let rows = match current {
+                    Some((id, rows)) if id == fragment => rows,
+                    _ => {
+                        let rows = self.fragments.get(&fragment);
+                        current = Some((fragment, rows));
+                        rows
+                    }
+                };
+                rows.is_some_and(|r| r.contains(address as u32))
+                    .then_some(i)
+            })
+    }
 }
 
 impl Dataset {

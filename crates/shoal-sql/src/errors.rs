@@ -4,6 +4,7 @@
 
 use datafusion::common::SchemaError;
 use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
 use shoal_dataset::Error;
 
 /// `error`, raised while compiling or evaluating `filter` on the dataset at `uri`.
@@ -27,8 +28,23 @@ pub(crate) fn filter_error(uri: &str, filter: &str, error: DataFusionError) -> E
             }
             invalid(filter, e.to_string())
         }
+        DataFusionError::SQL(e, _) => invalid(filter, syntax(e)),
         root => invalid(filter, root.message().to_string()),
     }
+}
+
+/// A syntax error in words: what was expected, and where ("at the end", or the line and
+/// column in the text).
+fn syntax(error: &ParserError) -> String {
+    let text = match error {
+        ParserError::ParserError(text) | ParserError::TokenizerError(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let text = text.replace("found: EOF", "found the end of the text");
+    format!(
+        "syntax error: {}",
+        text.replace(" at Line: 1, Column: ", " at column ")
+    )
 }
 
 /// An [`Error::InvalidFilter`] for `filter`, with `reason` on one line.

@@ -228,47 +228,60 @@ fn keep_in_cache(
     }
 }
 
-/// The top `k` of one batch (vector column first, row addresses last) for each query.
+/// The top `k` of one batch (vector column first, row addresses last) for each query. Under
+/// a prefilter only the matching rows' vectors are gathered and scored.
 fn score(batch: &RecordBatch, scoring: &Scoring) -> Vec<TopK> {
-    let Scoring {
-        queries, k, metric, ..
-    } = scoring;
-    let (queries, k, metric) = (queries.as_ref(), *k, *metric);
-    let (vectors, mut nulls) = vectors_of(batch, 0);
+    let (vectors, nulls) = vectors_of(batch, 0);
     let addresses = batch
         .column(batch.num_columns() - 1)
         .as_primitive::<UInt64Type>()
         .values();
-    if let Some(matching) = &scoring.matching {
-        // A row that does not match is scored like a null vector: never returned.
-        let skipped: Vec<bool> = addresses
-            .iter()
-            .zip(nulls.unwrap_or_else(|| vec![false; addresses.len()]))
-            .map(|(a, null)| null || !matching.contains(*a))
-            .collect();
-        nulls = Some(skipped);
+    let Some(matching) = &scoring.matching else {
+        return score_rows(&vectors, nulls.as_deref(), |i| addresses[i], scoring);
+    };
+    let dim = scoring.queries.dim;
+    let null = |i: usize| nulls.as_ref().is_some_and(|n| n[i]);
+    let kept: Vec<usize> = matching
+        .positions(addresses)
+        .filter(|&i| !null(i))
+        .collect();
+    let mut picked = Vec::with_capacity(kept.len() * dim);
+    for &i in &kept {
+        picked.extend_from_slice(&vectors[i * dim..(i + 1) * dim]);
     }
-    let rows = batch.num_rows();
+    score_rows(&picked, None, |i| addresses[kept[i]], scoring)
+}
+
+/// The top `k` of `vectors` (row-major) for each query; rows marked in `nulls` are never
+/// returned, and row `i` is reported as `id_of(i)`.
+fn score_rows(
+    vectors: &[f32],
+    nulls: Option<&[bool]>,
+    id_of: impl Fn(usize) -> u64,
+    scoring: &Scoring,
+) -> Vec<TopK> {
+    let queries = scoring.queries.as_ref();
+    let rows = vectors.len() / queries.dim;
     let mut distances = Vec::new();
     distances_many(
-        metric,
+        scoring.metric,
         &queries.vectors,
         queries.dim,
-        &vectors,
+        vectors,
         &mut distances,
     );
     (0..queries.count())
         .map(|q| {
-            let mut top = TopK::new(k);
+            let mut top = TopK::new(scoring.k);
             let mine = &mut distances[q * rows..(q + 1) * rows];
-            if let Some(nulls) = &nulls {
+            if let Some(nulls) = nulls {
                 for (d, null) in mine.iter_mut().zip(nulls) {
                     if *null {
                         *d = f32::NAN;
                     }
                 }
             }
-            top.push_slice(mine, |i| addresses[i]);
+            top.push_slice(mine, &id_of);
             top
         })
         .collect()
