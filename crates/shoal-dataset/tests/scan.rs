@@ -1,6 +1,7 @@
 //! The read pipeline: the scan's options (projection, fragments, offset and limit, batch
 //! size, order) on live rows only; scan and take phases used one by one; errors at the await
-//! that opens; the session's metadata cache; and the byte budget, which never deadlocks.
+//! that opens; the session's metadata cache; and the byte budget, which never deadlocks,
+//! whatever order a caller fetches tasks in, and whichever tasks or fetches it drops.
 
 mod support;
 
@@ -186,6 +187,99 @@ async fn the_budget_bounds_memory_without_deadlock() {
         );
         assert!(stats.decode.time > std::time::Duration::ZERO && stats.fetch.bytes > 0);
     }
+}
+
+/// Runs `work` under a 5 s watchdog: a budget that hangs fails the test instead.
+async fn completes<F: std::future::Future>(what: &str, work: F) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(5), work)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_fetched_in_any_order_dropped_or_cancelled_never_hang() {
+    let (_dir, uris) = uris("scan-budget-order");
+    let ds = write(&uris[0], WriteMode::Create, &[batch(0, 10_000)], 10_000)
+        .await
+        .unwrap();
+    // Ten tasks; a budget smaller than one task.
+    let plan = || ds.scan().batch_rows(1000).budget_bytes(100).plan();
+    let tasks = plan().await.unwrap().into_tasks();
+    assert_eq!(tasks.len(), 10);
+
+    // The last task alone, the others held; then the rest in reverse order, each fetched
+    // task kept undecoded while the next (earlier) one is fetched.
+    completes("reverse order", async {
+        let mut tasks = tasks;
+        let last = tasks.pop().unwrap().fetch().await.unwrap();
+        let mut held = vec![last];
+        while let Some(task) = tasks.pop() {
+            held.push(task.fetch().await.unwrap());
+        }
+        let rows: usize = held
+            .into_iter()
+            .map(|t| t.decode().unwrap().num_rows())
+            .sum();
+        assert_eq!(rows, 10_000);
+    })
+    .await;
+
+    // Every other task; the others dropped unfetched.
+    completes("every other task", async {
+        let tasks = plan().await.unwrap().into_tasks();
+        for task in tasks.into_iter().step_by(2) {
+            assert_eq!(
+                task.fetch().await.unwrap().decode().unwrap().num_rows(),
+                1000
+            );
+        }
+    })
+    .await;
+
+    // A fetch cancelled while it waits for the budget, then the later tasks.
+    completes("a cancelled fetch", async {
+        let mut tasks = plan().await.unwrap().into_tasks().into_iter();
+        let first = tasks.next().unwrap().fetch().await.unwrap();
+        let waiting = tasks.next().unwrap().fetch();
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), waiting)
+                .await
+                .is_err(),
+            "the second task waits while the first is in the pipeline"
+        );
+        drop(first);
+        for task in tasks {
+            task.fetch().await.unwrap().decode().unwrap();
+        }
+    })
+    .await;
+
+    // A stream dropped half-way, then another scan of the same dataset.
+    completes("a stream dropped half-way", async {
+        let mut stream = ds
+            .scan()
+            .batch_rows(1000)
+            .budget_bytes(100)
+            .stream()
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            stream.next().await.unwrap().unwrap();
+        }
+        drop(stream);
+        let rows: usize = ds
+            .scan()
+            .batch_rows(1000)
+            .budget_bytes(100)
+            .collect()
+            .await
+            .unwrap()
+            .iter()
+            .map(|b| b.num_rows())
+            .sum();
+        assert_eq!(rows, 10_000);
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

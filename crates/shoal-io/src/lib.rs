@@ -31,7 +31,7 @@ pub mod testing;
 mod uri;
 mod writer;
 
-pub use budget::{ByteBudget, Reservation};
+pub use budget::{ByteBudget, Reservation, Ticket};
 pub use error::{IoError, Result};
 pub use location::ObjectLocation;
 pub use ops::{delete, get, list, list_stream, put, put_if_not_exists, ObjectInfo};

@@ -10,7 +10,7 @@ use std::time::Instant;
 use arrow_array::{RecordBatch, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use shoal_format::{Fetched, ReadPlan};
-use shoal_io::{ByteBudget, Reservation};
+use shoal_io::{ByteBudget, Reservation, Ticket};
 
 use crate::dataset::row_address;
 use crate::error::{Error, Result};
@@ -36,7 +36,8 @@ pub struct ReadTask {
     /// The filter of a filtered scan (`plan` then reads only its columns).
     filtering: Option<Arc<Filtering>>,
     estimate: u64,
-    budget: Arc<ByteBudget>,
+    /// Its place in the scan's byte budget.
+    ticket: Ticket,
     collector: Arc<Collector>,
 }
 
@@ -92,7 +93,7 @@ impl ReadTask {
             row_addresses,
             filtering: None,
             estimate,
-            budget,
+            ticket: budget.ticket(index),
             collector,
         }
     }
@@ -132,13 +133,14 @@ impl ReadTask {
         self.estimate
     }
 
-    /// Phase 3: reserves the task's bytes from the budget (in task order), then reads them
+    /// Phase 3: reserves the task's bytes from the budget (lowest waiting task first, see
+    /// [`shoal_io::ByteBudget`]; tasks may be fetched in any order, or dropped), then reads them
     /// through the store's I/O scheduler (prioritised by output position). I/O only; a
     /// filtered task reads its filter's columns, has the filter evaluated on the CPU pool,
     /// then reads the other columns of the matching rows.
     pub async fn fetch(self) -> Result<FetchedTask> {
         let waiting = Instant::now();
-        let reservation = self.budget.reserve(self.index, self.estimate).await;
+        let reservation = self.ticket.reserve(self.estimate).await;
         let budget_wait = waiting.elapsed();
         let started = Instant::now();
         let (bytes, mut cost) = self
