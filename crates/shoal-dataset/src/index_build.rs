@@ -119,7 +119,7 @@ impl Dataset {
             return Ok(self.clone());
         }
         let progress = progress.unwrap_or_else(|| Arc::new(|_| {}));
-        let index = IvfPqIndex::load(self, &entry).await?;
+        let index = IvfPqIndex::load(self, &entry, &column).await?;
         let model = Arc::new(index.model.clone());
         let (mut partition, mut addresses, mut codes) =
             encode_fragments(self, &column, model.clone(), new.clone(), &progress).await?;

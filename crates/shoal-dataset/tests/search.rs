@@ -757,3 +757,46 @@ async fn prefilters_return_k_matching_rows_however_few_match_and_postfilters_at_
         }
     }
 }
+
+#[tokio::test]
+async fn an_index_of_another_dimension_is_refused_as_corrupt() {
+    let (dir, uris) = uris("search-index-dim");
+    let mut rng = StdRng::seed_from_u64(5);
+    let params = IndexParams {
+        partitions: Some(4),
+        sub_vectors: Some(2),
+        ..IndexParams::new(Metric::L2)
+    };
+    let ds = create(&uris[0], &vectors(&mut rng, 300, 4), 1000).await;
+    let ds = ds.create_index("vector", &params, None).await.unwrap();
+    // Another dataset whose vectors have 8 dimensions, indexed too.
+    let item = Arc::new(Field::new("item", DataType::Float32, true));
+    let narrow = Arc::new(Schema::new(vec![Field::new(
+        "vector",
+        DataType::FixedSizeList(item.clone(), 8),
+        true,
+    )]));
+    let other = dir.path().join("narrow").to_str().unwrap().to_string();
+    let values = Float32Array::from(vectors(&mut rng, 300, 4)[..300 * 8].to_vec());
+    let list = FixedSizeListArray::try_new(item, 8, Arc::new(values), None).unwrap();
+    let batch = RecordBatch::try_new(narrow.clone(), vec![Arc::new(list)]).unwrap();
+    let mut w = DatasetWriter::new(&other, narrow, WriteMode::Create, WriteParams::default())
+        .await
+        .unwrap();
+    w.write(&batch).await.unwrap();
+    let narrow = w.commit().await.unwrap();
+    let narrow = narrow.create_index("vector", &params, None).await.unwrap();
+    // Its index file in place of the first dataset's.
+    let from = std::path::Path::new(&other).join(&narrow.manifest().indices[0].path);
+    let to = std::path::Path::new(&uris[0]).join(&ds.manifest().indices[0].path);
+    std::fs::copy(from, to).unwrap();
+    let ds = Dataset::open(&uris[0]).await.unwrap();
+    let query = vec![0.5; DIM];
+    let err = ds.search("vector", &query).execute().await.unwrap_err();
+    assert!(matches!(err, Error::Format { .. }), "{err:?}");
+    assert!(err.to_string().contains("corrupt"), "{err}");
+    assert!(
+        err.to_string().contains("8 dimensions, its column 16"),
+        "{err}"
+    );
+}

@@ -25,6 +25,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::framing::Kind;
 use crate::manifest::IndexEntry;
+use crate::search::query::VectorColumn;
 
 const INDEX: Kind = Kind {
     magic: *b"SHOALIVX",
@@ -114,16 +115,31 @@ impl IvfPqIndex {
         Bytes::from(INDEX.frame(&body.into_inner()))
     }
 
-    /// The index `entry` of `dataset`, from its session when loaded before.
-    pub(crate) async fn load(dataset: &Dataset, entry: &IndexEntry) -> Result<Arc<Self>> {
+    /// The index `entry` of `dataset` over `column`, from its session when loaded before.
+    /// An index whose vectors have another dimension than the column's is corrupt.
+    pub(crate) async fn load(
+        dataset: &Dataset,
+        entry: &IndexEntry,
+        column: &VectorColumn,
+    ) -> Result<Arc<Self>> {
         if let Some(index) = dataset.session().index(&entry.path) {
             return Ok(index);
         }
         let location = dataset.root().child(&entry.path);
         let bytes = shoal_io::get(&location).await?;
-        let index = shoal_runtime::spawn_cpu(move || Self::decode(&bytes))
-            .await?
-            .map_err(Error::format(&location.uri))?;
+        let dim = column.dim;
+        let index = shoal_runtime::spawn_cpu(move || {
+            let index = Self::decode(&bytes)?;
+            match index.model.dim == dim {
+                true => Ok(index),
+                false => Err(FormatError::Corrupt(format!(
+                    "vector index: its vectors have {} dimensions, its column {dim}",
+                    index.model.dim
+                ))),
+            }
+        })
+        .await?
+        .map_err(Error::format(&location.uri))?;
         let index = Arc::new(index);
         dataset.session().insert_index(&entry.path, index.clone());
         Ok(index)

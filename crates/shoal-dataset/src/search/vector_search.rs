@@ -187,7 +187,7 @@ impl VectorSearch {
             .flatten()
             .cloned();
         let index = match &entry {
-            Some(entry) => Some(IvfPqIndex::load(ds, entry).await?),
+            Some(entry) => Some(IvfPqIndex::load(ds, entry, &column).await?),
             None => None,
         };
         let index = index.filter(|i| self.metric.is_none_or(|m| m == i.model.metric));
