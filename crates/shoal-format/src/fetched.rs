@@ -26,8 +26,12 @@ impl Fetched {
         self.chunks.insert(start, bytes);
     }
 
-    /// The bytes of `range`, if some inserted chunk covers all of it.
+    /// The bytes of `range`, if some inserted chunk covers all of it (an empty range is always
+    /// covered: a page of no bytes, such as one of a null column, needs no read).
     pub fn get(&self, range: Range<u64>) -> Option<Bytes> {
+        if range.start == range.end {
+            return Some(Bytes::new());
+        }
         let (start, chunk) = self.chunks.range(..=range.start).next_back()?;
         let from = usize::try_from(range.start - start).ok()?;
         let to = usize::try_from(range.end.checked_sub(*start)?).ok()?;
@@ -80,6 +84,7 @@ mod tests {
         assert!(f.get(99..101).is_none());
         assert!(f.get(104..109).is_none());
         assert!(f.require(0..1).is_err());
+        assert_eq!(f.get(7..7).unwrap().len(), 0);
     }
 
     #[test]

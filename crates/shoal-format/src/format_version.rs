@@ -23,8 +23,10 @@ use crate::error::{FormatError, Result};
 pub const MAGIC: [u8; 8] = *b"SHOALFMT";
 /// The major version this build writes; files of another major version are refused.
 pub const FORMAT_MAJOR: u16 = 1;
-/// The minor version this build writes; files of a newer minor version are refused.
-pub const FORMAT_MINOR: u16 = 0;
+/// The newest minor version this build reads and writes; files of a newer minor version are
+/// refused. A file is written at the oldest minor version that holds its schema's types
+/// ([`crate::types::minor_version_for`]), so that older readers still read it when they can.
+pub const FORMAT_MINOR: u16 = 1;
 
 /// Size of the header at the start of the file.
 pub const HEADER_LEN: u64 = 16;
@@ -38,12 +40,12 @@ const TAIL_MAJOR_AT: usize = TAIL_CRC_AT + 4;
 const TAIL_MINOR_AT: usize = TAIL_MAJOR_AT + 2;
 const TAIL_MAGIC_AT: usize = TAIL_MINOR_AT + 2;
 
-/// The header bytes this build writes.
-pub fn header_bytes() -> [u8; HEADER_LEN as usize] {
+/// The header bytes of a file of version `FORMAT_MAJOR.minor`.
+pub fn header_bytes(minor: u16) -> [u8; HEADER_LEN as usize] {
     let mut h = [0u8; HEADER_LEN as usize];
     h[..MAJOR_AT].copy_from_slice(&MAGIC);
     h[MAJOR_AT..MINOR_AT].copy_from_slice(&FORMAT_MAJOR.to_le_bytes());
-    h[MINOR_AT..MINOR_AT + 2].copy_from_slice(&FORMAT_MINOR.to_le_bytes());
+    h[MINOR_AT..MINOR_AT + 2].copy_from_slice(&minor.to_le_bytes());
     h
 }
 
@@ -70,15 +72,17 @@ pub struct Tail {
     pub footer_len: u64,
     /// crc32c of the footer bytes.
     pub footer_crc: u32,
+    /// The file's minor version (its major version is [`FORMAT_MAJOR`]).
+    pub minor: u16,
 }
 
-/// The tail bytes this build writes for a footer.
-pub fn tail_bytes(footer_len: u64, footer_crc: u32) -> [u8; TAIL_LEN as usize] {
+/// The tail bytes of a file of version `FORMAT_MAJOR.minor`, for a footer.
+pub fn tail_bytes(footer_len: u64, footer_crc: u32, minor: u16) -> [u8; TAIL_LEN as usize] {
     let mut t = [0u8; TAIL_LEN as usize];
     t[..TAIL_CRC_AT].copy_from_slice(&footer_len.to_le_bytes());
     t[TAIL_CRC_AT..TAIL_MAJOR_AT].copy_from_slice(&footer_crc.to_le_bytes());
     t[TAIL_MAJOR_AT..TAIL_MINOR_AT].copy_from_slice(&FORMAT_MAJOR.to_le_bytes());
-    t[TAIL_MINOR_AT..TAIL_MAGIC_AT].copy_from_slice(&FORMAT_MINOR.to_le_bytes());
+    t[TAIL_MINOR_AT..TAIL_MAGIC_AT].copy_from_slice(&minor.to_le_bytes());
     t[TAIL_MAGIC_AT..].copy_from_slice(&MAGIC);
     t
 }
@@ -93,9 +97,10 @@ pub fn parse_tail(bytes: &[u8]) -> Result<Tail> {
             "bad magic at end of file: not a Shoal file, or truncated",
         ));
     }
+    let minor = u16::from_le_bytes([t[TAIL_MINOR_AT], t[TAIL_MINOR_AT + 1]]);
     check_version(
         u16::from_le_bytes([t[TAIL_MAJOR_AT], t[TAIL_MAJOR_AT + 1]]),
-        u16::from_le_bytes([t[TAIL_MINOR_AT], t[TAIL_MINOR_AT + 1]]),
+        minor,
     )?;
     let mut len = [0u8; 8];
     len.copy_from_slice(&t[..TAIL_CRC_AT]);
@@ -104,6 +109,7 @@ pub fn parse_tail(bytes: &[u8]) -> Result<Tail> {
     Ok(Tail {
         footer_len: u64::from_le_bytes(len),
         footer_crc: u32::from_le_bytes(crc),
+        minor,
     })
 }
 
@@ -125,22 +131,27 @@ mod tests {
 
     #[test]
     fn tail_round_trips() {
-        let t = tail_bytes(1234, 0xdead_beef);
-        assert_eq!(
-            parse_tail(&t).unwrap(),
-            Tail {
-                footer_len: 1234,
-                footer_crc: 0xdead_beef
-            }
-        );
+        for minor in 0..=FORMAT_MINOR {
+            let t = tail_bytes(1234, 0xdead_beef, minor);
+            assert_eq!(
+                parse_tail(&t).unwrap(),
+                Tail {
+                    footer_len: 1234,
+                    footer_crc: 0xdead_beef,
+                    minor,
+                }
+            );
+            check_header(&header_bytes(minor)).unwrap();
+        }
     }
 
     #[test]
     fn newer_version_is_refused_with_both_versions_named() {
-        let mut h = header_bytes();
-        h[MINOR_AT..MINOR_AT + 2].copy_from_slice(&(FORMAT_MINOR + 1).to_le_bytes());
+        let h = header_bytes(FORMAT_MINOR + 1);
         let err = check_header(&h).unwrap_err().to_string();
-        assert!(err.contains("1.1") && err.contains("up to 1.0"), "{err}");
+        let newer = format!("1.{}", FORMAT_MINOR + 1);
+        let supported = format!("up to 1.{FORMAT_MINOR}");
+        assert!(err.contains(&newer) && err.contains(&supported), "{err}");
     }
 
     #[test]

@@ -32,7 +32,9 @@ mod page_decode;
 mod page_encode;
 mod plan;
 mod stats;
+mod storage;
 mod take;
+mod type_codec;
 mod types;
 mod wire;
 mod writer;
@@ -40,7 +42,7 @@ mod writer;
 /// Building blocks for Shoal's other binary encodings (the dataset manifest): the footer's
 /// bounds-checked wire primitives and the Arrow schema codec.
 pub mod codec {
-    pub use crate::types::{decode_schema, encode_schema};
+    pub use crate::type_codec::{decode_schema, encode_schema};
     pub use crate::wire::{WireReader, WireWriter};
 }
 
@@ -54,5 +56,6 @@ pub use metadata::{
 pub use page_encode::{Encoding, NodeInfo};
 pub use plan::ReadPlan;
 pub use stats::{bound_as_array, PageStats};
+pub use storage::storage_type;
 pub use types::{check_schema, schema_differences, NodeKind};
 pub use writer::{FileEncoder, WriteOptions, DEFAULT_PAGE_SIZE};

@@ -17,10 +17,13 @@ use bytes::Bytes;
 
 use crate::compression::Compression;
 use crate::error::{FormatError, Result};
+use crate::format_version::FORMAT_MAJOR;
 use crate::format_version::{check_header, parse_tail, HEADER_LEN, TAIL_LEN};
 use crate::page_encode::{padded, Encoding, NodeInfo, BUFFER_ALIGN};
-use crate::stats::{self, bound_as_array, PageStats};
-use crate::types::{decode_schema, encode_schema, node_kind, nodes_of, NodeKind};
+use crate::stats::{self, storage_bound, PageStats};
+use crate::storage::storage_type;
+use crate::type_codec::{decode_schema, encode_schema};
+use crate::types::{node_kind, nodes_of, NodeKind};
 use crate::wire::{WireReader, WireWriter};
 use arrow_array::{Array, ArrayRef};
 use arrow_select::concat::concat;
@@ -75,7 +78,10 @@ impl PageMeta {
 pub struct ColumnMeta {
     /// The column's field in the schema.
     pub field: FieldRef,
-    /// The nodes of the column type, in pre-order.
+    /// The type whose layout its pages hold: the field's type, or the values of a
+    /// dictionary, the large form of a view (see `docs/format.md`, section 6).
+    pub storage: DataType,
+    /// The nodes of the storage type, in pre-order.
     pub nodes: Vec<NodeKind>,
     /// The column's pages, in row order.
     pub pages: Vec<PageMeta>,
@@ -107,15 +113,15 @@ impl ColumnMeta {
     /// The column's smallest and largest value, from the page statistics; `None` when some
     /// page has none.
     pub fn bounds(&self) -> Result<Option<PageStats>> {
-        let dt = self.field.data_type();
+        let dt = &self.storage;
         let mut mins = Vec::new();
         let mut maxs = Vec::new();
         for page in &self.pages {
             let Some(stats) = &page.stats else {
                 return Ok(None);
             };
-            mins.push(bound_as_array(dt, &stats.min)?);
-            maxs.push(bound_as_array(dt, &stats.max)?);
+            mins.push(storage_bound(dt, &stats.min)?);
+            maxs.push(storage_bound(dt, &stats.max)?);
         }
         let all = |arrays: Vec<ArrayRef>| -> Result<Option<PageStats>> {
             let refs: Vec<&dyn Array> = arrays.iter().map(|a| a.as_ref()).collect();
@@ -145,6 +151,8 @@ pub struct FileMetadata {
     pub columns: Vec<ColumnMeta>,
     /// The software that wrote the file.
     pub created_by: String,
+    /// The format version of the file, `(major, minor)`.
+    pub format_version: (u16, u16),
     /// Size of the whole file.
     pub file_len: u64,
     /// Size of the footer (without the tail).
@@ -201,7 +209,7 @@ pub fn parse_footer(file_len: u64, suffix: &[u8]) -> Result<FooterRead> {
             computed,
         });
     }
-    let meta = decode_footer(footer, footer_start, file_len)?;
+    let meta = decode_footer(footer, footer_start, file_len, tail.minor)?;
     Ok(FooterRead::Complete(Box::new(meta)))
 }
 
@@ -217,7 +225,7 @@ pub(crate) fn encode_footer(
     encode_schema(&mut w, schema);
     w.varint(num_rows);
     for (field, pages) in schema.fields().iter().zip(columns) {
-        let kinds = nodes_of(field.data_type());
+        let kinds = nodes_of(&storage_type(field.data_type()));
         w.len(pages.len());
         for page in pages {
             encode_page_meta(&mut w, page, &kinds);
@@ -238,7 +246,7 @@ fn encode_page_meta(w: &mut WireWriter, page: &PageMeta, kinds: &[NodeKind]) {
     for (node, kind) in page.nodes.iter().zip(kinds) {
         w.varint(node.len);
         w.varint(node.null_count);
-        let buffers = usize::from(node.null_count > 0) + kind.data_buffers();
+        let buffers = usize::from(kind.has_validity(node.null_count)) + kind.data_buffers();
         for len in lens.by_ref().take(buffers) {
             w.varint(*len);
         }
@@ -253,14 +261,20 @@ fn encode_page_meta(w: &mut WireWriter, page: &PageMeta, kinds: &[NodeKind]) {
     }
 }
 
-fn decode_footer(footer: &[u8], footer_start: u64, file_len: u64) -> Result<FileMetadata> {
+fn decode_footer(
+    footer: &[u8],
+    footer_start: u64,
+    file_len: u64,
+    minor: u16,
+) -> Result<FileMetadata> {
     let mut r = WireReader::new(footer);
     let created_by = r.str("created_by")?.to_string();
     let schema = Arc::new(decode_schema(&mut r)?);
     let num_rows = r.varint("row count")?;
     let mut columns = Vec::new();
     for field in schema.fields() {
-        let nodes = nodes_of(field.data_type());
+        let storage = storage_type(field.data_type());
+        let nodes = nodes_of(&storage);
         let n_pages = r.count("page count")?;
         let mut pages = Vec::new();
         let mut row_starts = vec![0u64];
@@ -270,7 +284,7 @@ fn decode_footer(footer: &[u8], footer_start: u64, file_len: u64) -> Result<File
                 column: field.name(),
                 page: index,
             }
-            .parse(field.data_type(), footer_start)?;
+            .parse(&storage, footer_start)?;
             let next = row_starts[index]
                 .checked_add(page.num_rows)
                 .ok_or_else(|| FormatError::corrupt("row count overflows"))?;
@@ -286,6 +300,7 @@ fn decode_footer(footer: &[u8], footer_start: u64, file_len: u64) -> Result<File
         }
         columns.push(ColumnMeta {
             field: field.clone(),
+            storage,
             nodes,
             pages,
             row_starts,
@@ -302,6 +317,7 @@ fn decode_footer(footer: &[u8], footer_start: u64, file_len: u64) -> Result<File
         num_rows,
         columns,
         created_by,
+        format_version: (FORMAT_MAJOR, minor),
         file_len,
         footer_len: file_len - TAIL_LEN - footer_start,
     })
@@ -389,13 +405,18 @@ impl PageParser<'_, '_> {
                 "node of length {len} with {null_count} nulls, expected {expected:?}"
             )));
         }
+        let kind = node_kind(dt);
+        if kind == NodeKind::Null && null_count != len {
+            return Err(self.err(format!("null node of length {len} with {null_count} nulls")));
+        }
         page.nodes.push(NodeInfo { len, null_count });
-        if null_count > 0 {
+        if kind.has_validity(null_count) {
             self.buffer(Some(len.div_ceil(8)), page)?;
         }
         let sized = |width: u64| len.checked_mul(width);
         let offsets_len = |width: u64| len.checked_add(1).and_then(|n| n.checked_mul(width));
-        match node_kind(dt) {
+        match kind {
+            NodeKind::Null => Ok(()),
             NodeKind::Boolean => self.buffer(Some(len.div_ceil(8)), page),
             NodeKind::Fixed { width } => {
                 let want = sized(width as u64).ok_or_else(|| self.err("length overflows"))?;
@@ -412,7 +433,7 @@ impl PageParser<'_, '_> {
                     offsets_len(offset_width as u64).ok_or_else(|| self.err("length overflows"))?;
                 self.buffer(Some(want), page)?;
                 match dt {
-                    DataType::List(c) | DataType::LargeList(c) => {
+                    DataType::List(c) | DataType::LargeList(c) | DataType::Map(c, _) => {
                         self.node(c.data_type(), None, page)
                     }
                     _ => Err(self.err("list node of a non-list type")),

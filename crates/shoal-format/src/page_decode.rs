@@ -15,8 +15,9 @@ use bytes::Bytes;
 use crate::error::{FormatError, Result};
 use crate::metadata::PageMeta;
 use crate::page_encode::{padded, NodeInfo};
+use crate::types::node_kind;
 
-/// Decodes a whole page of a column of type `dt` from its plain (decompressed) bytes.
+/// Decodes a whole page of a column of storage type `dt` from its plain (decompressed) bytes.
 pub(crate) fn decode_page(dt: &DataType, page: &PageMeta, plain: Bytes) -> Result<ArrayRef> {
     let mut d = PageDecoder {
         plain,
@@ -77,7 +78,7 @@ impl PageDecoder<'_> {
         let info = self.next_node()?;
         let len =
             usize::try_from(info.len).map_err(|_| FormatError::corrupt("node length overflows"))?;
-        let nulls = if info.null_count > 0 {
+        let nulls = if node_kind(dt).has_validity(info.null_count) {
             let bitmap = self.next_buffer()?;
             if bitmap.len() < len.div_ceil(8) {
                 return Err(FormatError::corrupt(
@@ -119,7 +120,8 @@ impl PageDecoder<'_> {
                 }
                 builder = builder.child_data(vec![child]);
             }
-            DataType::List(child) | DataType::LargeList(child) => {
+            DataType::Null => {}
+            DataType::List(child) | DataType::LargeList(child) | DataType::Map(child, _) => {
                 let offsets = self.next_buffer()?;
                 let child = self.decode(child.data_type())?;
                 builder = builder.buffers(vec![offsets]).child_data(vec![child]);

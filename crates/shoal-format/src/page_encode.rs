@@ -10,6 +10,8 @@ use arrow_array::{Array, OffsetSizeTrait};
 use arrow_buffer::{Buffer, OffsetBuffer};
 use arrow_schema::DataType;
 
+use crate::types::fixed_width;
+
 /// Alignment of every buffer within a page, and of every page within the file.
 pub const BUFFER_ALIGN: usize = 8;
 
@@ -67,7 +69,7 @@ pub(crate) fn padded(len: u64) -> u64 {
     len.div_ceil(BUFFER_ALIGN as u64) * BUFFER_ALIGN as u64
 }
 
-/// Encodes `array` (of a type that passed `check_schema`) as a plain page.
+/// Encodes `array` (of the storage type of a type that passed `check_schema`) as a plain page.
 pub(crate) fn encode_page(array: &dyn Array) -> PlainPage {
     let mut page = PlainPage {
         nodes: Vec::new(),
@@ -100,7 +102,11 @@ impl PlainPage {
 }
 
 fn encode_node(array: &dyn Array, page: &mut PlainPage) {
-    let null_count = array.null_count();
+    // A null array has no validity bitmap, yet every value is null.
+    let null_count = match array.data_type() {
+        DataType::Null => array.len(),
+        _ => array.null_count(),
+    };
     page.nodes.push(NodeInfo {
         len: array.len() as u64,
         null_count: null_count as u64,
@@ -109,6 +115,7 @@ fn encode_node(array: &dyn Array, page: &mut PlainPage) {
         page.push(nulls.inner().sliced().as_slice());
     }
     match array.data_type() {
+        DataType::Null => {}
         DataType::Boolean => page.push(array.as_boolean().values().sliced().as_slice()),
         DataType::Utf8 => push_bytes(
             page,
@@ -136,6 +143,11 @@ fn encode_node(array: &dyn Array, page: &mut PlainPage) {
             encode_node(list.values().slice(0, list.len() * size).as_ref(), page);
         }
         DataType::List(_) => push_list(page, array.as_list::<i32>()),
+        DataType::Map(..) => {
+            let map = array.as_map();
+            let (first, last) = page.push_offsets(map.offsets());
+            encode_node(&map.entries().slice(first, last - first), page);
+        }
         DataType::LargeList(_) => push_list(page, array.as_list::<i64>()),
         DataType::Struct(_) => {
             for child in array.as_struct().columns() {
@@ -143,7 +155,7 @@ fn encode_node(array: &dyn Array, page: &mut PlainPage) {
             }
         }
         dt => {
-            let width = dt.primitive_width().unwrap_or(0);
+            let width = fixed_width(dt).unwrap_or(0);
             let data = array.to_data();
             let start = data.offset() * width;
             page.push(&data.buffers()[0].as_slice()[start..start + data.len() * width]);

@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
-use arrow_schema::SchemaRef;
+use arrow_schema::{Field, SchemaRef};
 use arrow_select::concat::concat;
 use arrow_select::take::take;
 
@@ -20,6 +20,7 @@ use crate::error::{FormatError, Result};
 use crate::fetched::{merge_ranges, Fetched};
 use crate::metadata::{ColumnMeta, FileMetadata};
 use crate::page_decode::decode_page;
+use crate::storage::{from_storage, storage_type};
 use crate::take::PageTake;
 
 /// What to read from one file and how to assemble it.
@@ -192,7 +193,8 @@ impl ReadPlan {
                         .collect::<Result<Vec<_>>>()?
                 }
             };
-            let array = concat_pieces(&self.schema, arrays.len(), pieces)?;
+            let field = self.schema.field(arrays.len());
+            let array = from_storage(concat_pieces(field, pieces)?, field.data_type())?;
             arrays.push(match &self.order {
                 Some(order) => take(array.as_ref(), order, None)?,
                 None => array,
@@ -229,20 +231,21 @@ fn pages_overlapping<'a>(
     (first..col.pages.len()).take_while(move |p| col.row_starts[*p] < end)
 }
 
-fn concat_pieces(schema: &SchemaRef, index: usize, pieces: Vec<ArrayRef>) -> Result<ArrayRef> {
+/// The pieces of one column (in its storage type) as one array.
+fn concat_pieces(field: &Field, pieces: Vec<ArrayRef>) -> Result<ArrayRef> {
     if pieces.len() == 1 {
         return Ok(pieces.into_iter().next().unwrap_or_else(|| unreachable!()));
     }
     if pieces.is_empty() {
-        return Ok(arrow_array::new_empty_array(
-            schema.field(index).data_type(),
-        ));
+        return Ok(arrow_array::new_empty_array(&storage_type(
+            field.data_type(),
+        )));
     }
     let refs: Vec<&dyn Array> = pieces.iter().map(|a| a.as_ref()).collect();
     Ok(concat(&refs)?)
 }
 
-/// Reads, checks and decodes a whole page.
+/// Reads, checks and decodes a whole page, in the column's storage type.
 pub(crate) fn read_page(
     col: &ColumnMeta,
     index: usize,
@@ -267,7 +270,7 @@ pub(crate) fn read_page(
         Compression::None => stored,
         codec => bytes::Bytes::from(decompress(codec, &stored, page.plain_len())?),
     };
-    decode_page(col.field.data_type(), page, plain).map_err(|e| match e {
+    decode_page(&col.storage, page, plain).map_err(|e| match e {
         FormatError::Corrupt(msg) => FormatError::Corrupt(format!(
             "column '{}', page {index}: {msg}",
             col.field.name()

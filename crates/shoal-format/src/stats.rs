@@ -3,7 +3,9 @@
 //! Stored as raw little-endian bytes of the column's native type (one byte for booleans, the
 //! bytes themselves for strings and binary). String and binary statistics are kept only when
 //! both bounds are at most [`MAX_STAT_BYTES`] long, so that one long value cannot bloat the
-//! footer. Floating-point bounds follow Arrow's aggregate kernels (NaN sorts last).
+//! footer. Floating-point bounds follow Arrow's aggregate kernels (NaN sorts last). Statistics
+//! are those of the column's storage type: a dictionary's are its values', a view's its large
+//! form's; [`bound_as_array`] turns them back into the column's own type.
 
 use arrow_arith::aggregate;
 use arrow_array::cast::AsArray;
@@ -15,6 +17,8 @@ use arrow_schema::{DataType, TimeUnit};
 use bytes::Bytes;
 
 use crate::error::{FormatError, Result};
+use crate::storage::{from_storage, storage_type};
+use crate::types::fixed_width;
 
 /// Longest string or binary bound that is stored.
 pub const MAX_STAT_BYTES: usize = 64;
@@ -71,6 +75,26 @@ pub(crate) fn compute(array: &dyn Array) -> Option<PageStats> {
         Timestamp(TimeUnit::Millisecond, _) => primitive::<TimestampMillisecondType>(array),
         Timestamp(TimeUnit::Microsecond, _) => primitive::<TimestampMicrosecondType>(array),
         Timestamp(TimeUnit::Nanosecond, _) => primitive::<TimestampNanosecondType>(array),
+        Date64 => primitive::<Date64Type>(array),
+        Time32(TimeUnit::Second) => primitive::<Time32SecondType>(array),
+        Time32(TimeUnit::Millisecond) => primitive::<Time32MillisecondType>(array),
+        Time64(TimeUnit::Microsecond) => primitive::<Time64MicrosecondType>(array),
+        Time64(TimeUnit::Nanosecond) => primitive::<Time64NanosecondType>(array),
+        Duration(TimeUnit::Second) => primitive::<DurationSecondType>(array),
+        Duration(TimeUnit::Millisecond) => primitive::<DurationMillisecondType>(array),
+        Duration(TimeUnit::Microsecond) => primitive::<DurationMicrosecondType>(array),
+        Duration(TimeUnit::Nanosecond) => primitive::<DurationNanosecondType>(array),
+        Decimal32(..) => primitive::<Decimal32Type>(array),
+        Decimal64(..) => primitive::<Decimal64Type>(array),
+        Decimal128(..) => primitive::<Decimal128Type>(array),
+        Decimal256(..) => primitive::<Decimal256Type>(array),
+        FixedSizeBinary(_) => {
+            let a = array.as_fixed_size_binary();
+            bounded(
+                aggregate::min_fixed_size_binary(a),
+                aggregate::max_fixed_size_binary(a),
+            )
+        }
         Utf8 => {
             let a = array.as_string::<i32>();
             bounded(
@@ -97,9 +121,14 @@ pub(crate) fn compute(array: &dyn Array) -> Option<PageStats> {
     }
 }
 
-/// Turns stored bounds back into a one-element array of the column's type, for display and
-/// comparison. Fails on bounds whose size does not fit the type.
+/// Turns a stored bound back into a one-element array of the column's type `dt`, for display
+/// and comparison. Fails on bounds whose size does not fit the type.
 pub fn bound_as_array(dt: &DataType, bound: &Bytes) -> Result<ArrayRef> {
+    from_storage(storage_bound(&storage_type(dt), bound)?, dt)
+}
+
+/// A stored bound as a one-element array of the storage type `dt`.
+pub(crate) fn storage_bound(dt: &DataType, bound: &Bytes) -> Result<ArrayRef> {
     let builder = ArrayDataBuilder::new(dt.clone()).len(1).align_buffers(true);
     let data = match dt {
         DataType::Utf8 | DataType::Binary => builder.buffers(vec![
@@ -118,7 +147,7 @@ pub fn bound_as_array(dt: &DataType, bound: &Bytes) -> Result<ArrayRef> {
             let bit = bound.first().copied().unwrap_or(0) & 1;
             builder.buffers(vec![ScalarBuffer::from(vec![bit]).into_inner()])
         }
-        other if other.primitive_width() == Some(bound.len()) => {
+        other if fixed_width(other) == Some(bound.len()) => {
             builder.buffers(vec![Buffer::from(bound.clone())])
         }
         other => {

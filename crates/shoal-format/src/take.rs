@@ -1,6 +1,6 @@
 //! Random access: how the rows a take wants from one page are read.
 //!
-//! Uncompressed pages of fixed-width values (primitives, booleans, and fixed-size lists of
+//! Uncompressed pages of fixed-width values (primitives, decimals, fixed-size binary, booleans, and fixed-size lists of
 //! them without inner nulls, i.e. embedding vectors) are read row by row: one byte range of
 //! exactly the row's bytes, plus one byte of validity bitmap when the page has nulls.
 //! Uncompressed pages of variable-length bytes take two rounds: the row's pair of offsets,
@@ -130,7 +130,7 @@ impl PageTake {
         fetched: &Fetched,
         verify: bool,
     ) -> Result<ArrayRef> {
-        let dt = col.field.data_type();
+        let dt = &col.storage;
         let n = self.rows.len();
         match self.mode {
             Mode::WholePage => {
@@ -267,20 +267,24 @@ fn choose_mode(col: &ColumnMeta, index: usize, wanted: u64) -> Mode {
     if page.compression != Compression::None || wanted * WHOLE_PAGE_FRACTION >= page.num_rows {
         return Mode::WholePage;
     }
-    let root_nulls = page.nodes[0].null_count > 0;
+    let root_nulls = col.nodes[0].has_validity(page.nodes[0].null_count);
     let validity = root_nulls.then(|| page.offset + page.buffer_start(0));
     let first_data = usize::from(root_nulls);
+    // Zero-width values (`FixedSizeBinary(0)`) have no bytes to read row by row.
     let leaf_bits = |kind: NodeKind| match kind {
         NodeKind::Boolean => Some(1u64),
-        NodeKind::Fixed { width } => Some(width as u64 * 8),
+        NodeKind::Fixed { width } if width > 0 => Some(width as u64 * 8),
         _ => None,
     };
     match col.nodes[0] {
-        kind @ (NodeKind::Boolean | NodeKind::Fixed { .. }) => Mode::Fixed {
-            validity,
-            values: page.offset + page.buffer_start(first_data),
-            bits: leaf_bits(kind).unwrap_or(0),
-            list_size: None,
+        kind @ (NodeKind::Boolean | NodeKind::Fixed { .. }) => match leaf_bits(kind) {
+            Some(bits) => Mode::Fixed {
+                validity,
+                values: page.offset + page.buffer_start(first_data),
+                bits,
+                list_size: None,
+            },
+            None => Mode::WholePage,
         },
         NodeKind::FixedSizeList { size } if page.nodes[1].null_count == 0 && size > 0 => {
             match col.nodes.get(1).copied().and_then(leaf_bits) {

@@ -4,7 +4,9 @@
 //! ([`WriteOptions::page_size`]), then cuts it into pages, compresses them when that pays, and
 //! hands back the encoded bytes for the caller to append to whatever it writes to. Memory is
 //! bounded by about one page per column plus the batch being written. [`FileEncoder::finish`]
-//! returns the remaining pages, the footer and the tail.
+//! returns the remaining pages, the footer and the tail. Columns are buffered in their storage
+//! type (`storage.rs`), and the file is stamped with the oldest format version that holds
+//! its schema.
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
@@ -17,6 +19,8 @@ use crate::format_version::{header_bytes, tail_bytes, HEADER_LEN};
 use crate::metadata::{encode_footer, PageMeta};
 use crate::page_encode::{encode_page, padded, Encoding};
 use crate::stats;
+use crate::storage::to_storage;
+use crate::type_codec::minor_version_for;
 use crate::types::{check_schema, schema_differences};
 
 /// Default target size of a page.
@@ -56,6 +60,8 @@ pub struct FileEncoder {
     columns: Vec<ColumnBuffer>,
     offset: u64,
     num_rows: u64,
+    /// The minor format version the file is written in.
+    minor: u16,
 }
 
 /// Rows of one column waiting to become pages.
@@ -71,6 +77,7 @@ impl FileEncoder {
     /// Creates an encoder, refusing a schema with a type the format cannot store.
     pub fn try_new(schema: SchemaRef, options: WriteOptions) -> Result<Self> {
         check_schema(&schema)?;
+        let minor = minor_version_for(&schema);
         let columns = schema
             .fields()
             .iter()
@@ -85,6 +92,7 @@ impl FileEncoder {
             columns,
             offset: 0,
             num_rows: 0,
+            minor,
         })
     }
 
@@ -111,7 +119,7 @@ impl FileEncoder {
         }
         let mut out = self.start();
         for index in 0..self.columns.len() {
-            let column = batch.column(index).clone();
+            let column = to_storage(batch.column(index))?;
             let col = &mut self.columns[index];
             col.pending_bytes += logical_size(&column);
             col.pending_rows += column.len();
@@ -141,7 +149,7 @@ impl FileEncoder {
             &pages,
             &self.options.created_by,
         );
-        let tail = tail_bytes(footer.len() as u64, crc32c::crc32c(&footer));
+        let tail = tail_bytes(footer.len() as u64, crc32c::crc32c(&footer), self.minor);
         self.offset += (footer.len() + tail.len()) as u64;
         out.push(Bytes::from(footer));
         out.push(Bytes::copy_from_slice(&tail));
@@ -154,7 +162,7 @@ impl FileEncoder {
             return Vec::new();
         }
         self.offset = HEADER_LEN;
-        vec![Bytes::copy_from_slice(&header_bytes())]
+        vec![Bytes::copy_from_slice(&header_bytes(self.minor))]
     }
 
     /// Cuts the pending rows of a column into pages; keeps a partial page unless `all`.

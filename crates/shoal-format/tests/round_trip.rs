@@ -147,3 +147,74 @@ fn take_of_one_string_reads_offsets_then_bytes() {
         batch.column(0).slice(12_345, 1).as_ref()
     );
 }
+
+#[test]
+fn take_of_one_fixed_size_binary_reads_exactly_its_bytes() {
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let dt = DataType::FixedSizeBinary(16);
+    let uuid = Field::new("uuid", dt.clone(), true)
+        .with_metadata([("ARROW:extension:name".to_string(), "arrow.uuid".to_string())].into());
+    let schema = Arc::new(Schema::new(vec![uuid]));
+    let mut rng = rng(11);
+    let ids = random_array(&mut rng, &dt, 10_000, Nulls::None, false);
+    let batch = RecordBatch::try_new(schema.clone(), vec![ids]).unwrap();
+    let file = write_file(
+        &schema,
+        std::slice::from_ref(&batch),
+        shoal_format::DEFAULT_PAGE_SIZE,
+        Compression::None,
+    );
+    let meta = open(&file).unwrap();
+    assert_eq!(meta.schema, schema, "the extension name survives");
+    let plan = ReadPlan::take(&meta, &[0], &[4321]).unwrap();
+    let ranges = plan.missing_ranges(&shoal_format::Fetched::new()).unwrap();
+    assert_eq!(ranges.len(), 1, "{ranges:?}");
+    assert_eq!(ranges[0].end - ranges[0].start, 16);
+    let (got, rounds) = execute(&file, &plan).unwrap();
+    assert_eq!(rounds, 1);
+    assert_eq!(
+        got.column(0).as_ref(),
+        batch.column(0).slice(4321, 1).as_ref()
+    );
+}
+
+#[test]
+fn new_types_nest_in_structs_lists_and_maps() {
+    use arrow_schema::{DataType, Field, Fields, Schema};
+    use std::sync::Arc;
+    let leaves: Vec<DataType> = leaf_types();
+    let item = |t: DataType| Arc::new(Field::new("item", t, true));
+    let mut types = Vec::new();
+    for t in leaves {
+        types.push(DataType::Struct(Fields::from(vec![Field::new(
+            "f",
+            t.clone(),
+            true,
+        )])));
+        types.push(DataType::List(item(t.clone())));
+        types.push(DataType::Map(map_entries(t), false));
+    }
+    for (i, dt) in types.iter().enumerate() {
+        let schema = Arc::new(Schema::new(vec![Field::new("c", dt.clone(), true)]));
+        shoal_format::check_schema(&schema).unwrap_or_else(|e| panic!("{dt}: {e}"));
+        let mut rng = rng(i as u64);
+        let batch = random_batch(&mut rng, &schema, 100);
+        let file = write_file(
+            &schema,
+            std::slice::from_ref(&batch),
+            256,
+            Compression::None,
+        );
+        let meta = open(&file).unwrap();
+        let plan = ReadPlan::rows(&meta, &[0], 0..100).unwrap();
+        let got = execute(&file, &plan).unwrap_or_else(|e| panic!("{dt}: {e}"));
+        assert_eq!(got.0, batch, "{dt}");
+        let rows = [3, 50, 51, 99];
+        let plan = ReadPlan::take(&meta, &[0], &rows).unwrap();
+        let want = take_record_batch(&batch, &UInt64Array::from(rows.to_vec()))
+            .unwrap_or_else(|e| panic!("Arrow's take of {dt}: {e}"));
+        let got = execute(&file, &plan).unwrap_or_else(|e| panic!("take of {dt}: {e}"));
+        assert_eq!(got.0, want, "{dt}");
+    }
+}

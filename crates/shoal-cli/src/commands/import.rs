@@ -3,15 +3,15 @@
 //!
 //! Memory stays at a few batches plus about a page per column, whatever the file size, and
 //! nothing is visible until the version commits: a failed import leaves the dataset as it was.
-//! Types Shoal stores differently are converted on the way in, with a note on stderr:
-//! dictionary-encoded columns become their value type, and view types their plain form.
+//! Columns keep the types (dictionaries and views included) and field metadata (extension
+//! types) the file's writer meant, where the file records them.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::{can_cast_types, cast};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::datatypes::{Field, Schema, SchemaRef};
 use shoal::{DatasetWriter, WriteMode, WriteOptions, WriteParams};
 
 use crate::args::{ImportArgs, ImportMode};
@@ -79,31 +79,30 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-/// The schema a source is stored with: the writer's original types where the source records
-/// them and the read batches can be cast to them, with dictionaries and views replaced by
-/// plain types.
+/// The schema a source is stored with: the writer's original types and field metadata where
+/// the source records them and the read batches can be cast to them.
 fn stored_schema(schema: &SchemaRef, original: Option<&SchemaRef>) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
         .map(|f| {
-            let meant = original
+            match original
                 .and_then(|o| o.field_with_name(f.name()).ok())
                 .filter(|o| can_cast_types(f.data_type(), o.data_type()))
-                .map_or_else(|| f.data_type().clone(), |o| o.data_type().clone());
-            f.as_ref().clone().with_data_type(stored_type(&meant))
+            {
+                Some(meant) => {
+                    let mut metadata = f.metadata().clone();
+                    metadata.extend(meant.metadata().clone());
+                    f.as_ref()
+                        .clone()
+                        .with_data_type(meant.data_type().clone())
+                        .with_metadata(metadata)
+                }
+                None => f.as_ref().clone(),
+            }
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
-}
-
-fn stored_type(dt: &DataType) -> DataType {
-    match dt {
-        DataType::Dictionary(_, value) => stored_type(value),
-        DataType::Utf8View => DataType::Utf8,
-        DataType::BinaryView => DataType::Binary,
-        other => other.clone(),
-    }
 }
 
 /// Casts the columns whose stored type differs.

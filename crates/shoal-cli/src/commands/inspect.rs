@@ -25,8 +25,8 @@ pub fn run(args: &InspectArgs) -> Result<()> {
     outln!("file:        {}", args.file)?;
     outln!(
         "format:      Shoal {}.{} (written by {})",
-        shoal::FORMAT_MAJOR,
-        shoal::FORMAT_MINOR,
+        meta.format_version.0,
+        meta.format_version.1,
         meta.created_by
     )?;
     outln!("rows:        {}", meta.num_rows)?;
@@ -150,7 +150,7 @@ fn to_json(src: &str, meta: &FileMetadata) -> Result<Value> {
     }
     Ok(json!({
         "file": src,
-        "format_version": format!("{}.{}", shoal::FORMAT_MAJOR, shoal::FORMAT_MINOR),
+        "format_version": format!("{}.{}", meta.format_version.0, meta.format_version.1),
         "created_by": meta.created_by,
         "rows": meta.num_rows,
         "file_bytes": meta.file_len,

@@ -83,8 +83,9 @@ impl Sink {
         let mut cast_to = None;
         let writer = match format {
             ExternalFormat::Parquet => {
-                // Parquet has no timestamps in seconds: write them in milliseconds, as pyarrow
-                // does, and embed the original Arrow schema so readers restore the unit.
+                // Parquet has no timestamps in seconds nor dates in milliseconds: write them in
+                // milliseconds and days, as pyarrow does, and embed the original Arrow schema
+                // so readers restore the types.
                 let mut props = WriterProperties::builder()
                     .set_compression(ParquetCompression::SNAPPY)
                     .build();
@@ -99,7 +100,7 @@ impl Sink {
                         .map(|f| {
                             f.as_ref()
                                 .clone()
-                                .with_data_type(seconds_as_millis(f.data_type()))
+                                .with_data_type(parquet_type(f.data_type()))
                         })
                         .collect::<Vec<_>>(),
                     schema.metadata().clone(),
@@ -211,22 +212,25 @@ fn temp_file_beside(dst: &Path) -> Result<(File, tempfile::TempPath)> {
     Ok(temp.into_parts())
 }
 
-/// `dt` with every timestamp in seconds (at any depth) turned into milliseconds.
-fn seconds_as_millis(dt: &DataType) -> DataType {
+/// `dt` with every timestamp in seconds (at any depth) turned into milliseconds, and every
+/// Date64 into Date32 (Parquet's DATE, in days: a time of day in a Date64 is not kept).
+fn parquet_type(dt: &DataType) -> DataType {
     let field = |f: &FieldRef| {
         Arc::new(
             f.as_ref()
                 .clone()
-                .with_data_type(seconds_as_millis(f.data_type())),
+                .with_data_type(parquet_type(f.data_type())),
         )
     };
     match dt {
         DataType::Timestamp(TimeUnit::Second, tz) => {
             DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
         }
+        DataType::Date64 => DataType::Date32,
         DataType::List(f) => DataType::List(field(f)),
         DataType::LargeList(f) => DataType::LargeList(field(f)),
         DataType::FixedSizeList(f, n) => DataType::FixedSizeList(field(f), *n),
+        DataType::Map(f, sorted) => DataType::Map(field(f), *sorted),
         DataType::Struct(fs) => DataType::Struct(fs.iter().map(field).collect()),
         other => other.clone(),
     }

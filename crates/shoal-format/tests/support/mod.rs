@@ -1,5 +1,6 @@
 //! Shared helpers for the property tests: random Arrow types and arrays of every type the
-//! format stores, and an in-memory "file" that executes read plans.
+//! format stores (format 1.0 and 1.1 types, nested in lists, list views, fixed-size lists,
+//! structs and maps), and an in-memory "file" that executes read plans.
 
 #![allow(dead_code)]
 
@@ -9,7 +10,7 @@ use arrow_array::builder::BooleanBufferBuilder;
 use arrow_array::{make_array, new_null_array, Array, ArrayRef, RecordBatch};
 use arrow_buffer::{Buffer, MutableBuffer, NullBuffer, OffsetBuffer};
 use arrow_data::ArrayDataBuilder;
-use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, IntervalUnit, Schema, TimeUnit};
 use bytes::Bytes;
 use proptest::prelude::*;
 use rand::rngs::StdRng;
@@ -45,7 +46,39 @@ pub fn leaf_types() -> Vec<DataType> {
         Timestamp(TimeUnit::Microsecond, Some("+05:30".into())),
         Timestamp(TimeUnit::Nanosecond, None),
         FixedSizeList(Arc::new(Field::new("item", Float32, true)), 8),
+        // Format 1.1.
+        Decimal32(9, 2),
+        Decimal64(18, 0),
+        Decimal128(38, 10),
+        Decimal256(76, -5),
+        FixedSizeBinary(16),
+        FixedSizeBinary(3),
+        Null,
+        Date64,
+        Time32(TimeUnit::Second),
+        Time32(TimeUnit::Millisecond),
+        Time64(TimeUnit::Microsecond),
+        Time64(TimeUnit::Nanosecond),
+        Duration(TimeUnit::Second),
+        Duration(TimeUnit::Nanosecond),
+        Interval(IntervalUnit::YearMonth),
+        Interval(IntervalUnit::DayTime),
+        Interval(IntervalUnit::MonthDayNano),
+        Dictionary(Box::new(Int32), Box::new(Utf8)),
+        Dictionary(Box::new(UInt8), Box::new(Decimal128(10, 2))),
+        Dictionary(Box::new(Int16), Box::new(BinaryView)),
+        Utf8View,
+        BinaryView,
     ]
+}
+
+/// The entries field of a map from non-null strings to `value`.
+pub fn map_entries(value: DataType) -> Arc<Field> {
+    let fields = Fields::from(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("value", value, true),
+    ]);
+    Arc::new(Field::new("entries", DataType::Struct(fields), false))
 }
 
 /// A strategy for any supported type, nested up to `depth` levels.
@@ -59,6 +92,14 @@ pub fn data_type(depth: u32) -> impl Strategy<Value = DataType> {
             inner
                 .clone()
                 .prop_map(|t| DataType::LargeList(Arc::new(Field::new("item", t, true)))),
+            (inner.clone(), any::<bool>())
+                .prop_map(|(t, sorted)| DataType::Map(map_entries(t), sorted)),
+            inner
+                .clone()
+                .prop_map(|t| DataType::ListView(Arc::new(Field::new("item", t, true)))),
+            inner
+                .clone()
+                .prop_map(|t| DataType::LargeListView(Arc::new(Field::new("item", t, true)))),
             (inner.clone(), 1i32..4).prop_map(|(t, n)| DataType::FixedSizeList(
                 Arc::new(Field::new("item", t, true)),
                 n
@@ -109,8 +150,20 @@ pub fn random_array(
         let post = rng.gen_range(0..3);
         return random_array(rng, dt, len + pre + post, nulls, false).slice(pre, len);
     }
-    if matches!(nulls, Nulls::All) {
+    if matches!(nulls, Nulls::All) || *dt == DataType::Null {
         return new_null_array(dt, len);
+    }
+    // Views are their plain large form, cast.
+    let viewed = match dt {
+        DataType::Utf8View => Some(DataType::LargeUtf8),
+        DataType::BinaryView => Some(DataType::LargeBinary),
+        DataType::ListView(f) => Some(DataType::List(f.clone())),
+        DataType::LargeListView(f) => Some(DataType::LargeList(f.clone())),
+        _ => None,
+    };
+    if let Some(plain) = viewed {
+        let array = random_array(rng, &plain, len, nulls, false);
+        return arrow_cast::cast(&array, dt).expect("views cast from their plain form");
     }
     let validity = match nulls {
         Nulls::Some(p) => {
@@ -158,14 +211,31 @@ pub fn random_array(
             );
             builder.child_data(vec![child.to_data()])
         }
-        DataType::List(child) | DataType::LargeList(child) => {
+        DataType::List(child) | DataType::LargeList(child) | DataType::Map(child, _) => {
             let lens: Vec<usize> = (0..len).map(|_| rng.gen_range(0..4)).collect();
             let total: usize = lens.iter().sum();
             let offsets = offsets_buffer(lens, matches!(dt, DataType::LargeList(_)));
-            let child = random_array(rng, child.data_type(), total, child_nulls, false);
+            let child = match dt {
+                DataType::Map(..) => map_entries_array(rng, child, total, child_nulls),
+                _ => random_array(rng, child.data_type(), total, child_nulls, false),
+            };
             builder
                 .buffers(vec![offsets])
                 .child_data(vec![child.to_data()])
+        }
+        DataType::Dictionary(key, value) => {
+            // A few distinct non-null values; nulls are in the keys.
+            let distinct = rng.gen_range(1..8);
+            let values = random_array(rng, value, distinct, Nulls::None, false);
+            let width = key.primitive_width().expect("integer keys");
+            let mut keys = MutableBuffer::new(len * width);
+            for _ in 0..len {
+                let k = rng.gen_range(0..values.len()) as u64;
+                keys.extend_from_slice(&k.to_le_bytes()[..width]);
+            }
+            builder
+                .add_buffer(keys.into())
+                .child_data(vec![values.to_data()])
         }
         DataType::Struct(fields) => {
             let children = fields
@@ -175,7 +245,10 @@ pub fn random_array(
             builder.child_data(children)
         }
         other => {
-            let width = other.primitive_width().expect("fixed width");
+            let width = match other {
+                DataType::FixedSizeBinary(w) => *w as usize,
+                _ => other.primitive_width().expect("fixed width"),
+            };
             let mut buf = MutableBuffer::new(len * width);
             for _ in 0..len * width {
                 buf.push(rng.gen::<u8>());
@@ -194,6 +267,20 @@ pub fn random_array(
         }
     };
     make_array(data.build().expect("valid random array"))
+}
+
+/// The entries of a map: non-null keys (repeats within a map are allowed), values with `nulls`.
+fn map_entries_array(rng: &mut StdRng, entries: &Field, len: usize, nulls: Nulls) -> ArrayRef {
+    let DataType::Struct(fields) = entries.data_type() else {
+        panic!("map entries are a struct");
+    };
+    let keys = random_array(rng, fields[0].data_type(), len, Nulls::None, false);
+    let values = random_array(rng, fields[1].data_type(), len, nulls, false);
+    Arc::new(arrow_array::StructArray::new(
+        fields.clone(),
+        vec![keys, values],
+        None,
+    ))
 }
 
 /// A random batch of `schema` with `rows` rows.
