@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow_array::{make_array, ArrayRef, RecordBatch};
 use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBuffer, OffsetBuffer};
 use arrow_data::ArrayDataBuilder;
-use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+use arrow_schema::{DataType, Field, Fields, IntervalUnit, Schema, SchemaRef, TimeUnit};
 use bytes::Bytes;
 use shoal_format::{
     parse_footer, Compression, Fetched, FileEncoder, FileMetadata, FooterRead, ReadPlan,
@@ -142,8 +142,9 @@ fn item(dt: DataType) -> Arc<Field> {
     Arc::new(Field::new("item", dt, true))
 }
 
-/// The schemas `page_decode` chooses from: every node kind (boolean, fixed-width, bytes with
-/// 4- and 8-byte offsets, fixed-size list, list and large list, struct), alone and nested.
+/// The schemas `page_decode` chooses from: every node kind (boolean, fixed-width, fixed-size
+/// binary, null, bytes with 4- and 8-byte offsets, fixed-size list, list and large list,
+/// struct), alone and nested.
 pub fn schemas() -> Vec<SchemaRef> {
     use DataType::*;
     let one = |dt: DataType| vec![dt];
@@ -168,6 +169,13 @@ pub fn schemas() -> Vec<SchemaRef> {
         one(FixedSizeList(item(Utf8), 2)),
         one(List(item(FixedSizeList(item(UInt8), 2)))),
         vec![Int64, Utf8, Boolean],
+        one(FixedSizeBinary(16)),
+        one(Date64),
+        one(Time64(TimeUnit::Nanosecond)),
+        one(Duration(TimeUnit::Second)),
+        one(Interval(IntervalUnit::DayTime)),
+        one(Null),
+        one(List(item(FixedSizeBinary(3)))),
     ];
     types
         .into_iter()
@@ -250,6 +258,13 @@ fn array_data(rng: &mut Rng, dt: &DataType, len: usize, null_share: u64) -> arro
         .nulls(nulls)
         .align_buffers(true);
     let data = match dt {
+        DataType::Null => ArrayDataBuilder::new(DataType::Null).len(len),
+        DataType::FixedSizeBinary(width) => {
+            let bytes: Vec<u8> = (0..len * *width as usize)
+                .map(|_| rng.next_u64() as u8)
+                .collect();
+            builder.add_buffer(Buffer::from_vec(bytes))
+        }
         DataType::Boolean => {
             let mut b = BooleanBufferBuilder::new(len);
             (0..len).for_each(|_| b.append(rng.below(2) == 0));
