@@ -19,6 +19,7 @@ mod coalesce;
 mod error;
 mod location;
 mod memory;
+mod on_io;
 mod ops;
 mod options;
 mod reader;

@@ -5,7 +5,8 @@
 //! share sockets with its parent or wait forever on tasks that no longer run. So a location
 //! keeps how its store was made, and the first use in a new fork generation (see
 //! `shoal_runtime::ForkSafe`) builds a fresh client. Local and in-memory stores hold no
-//! connections and are kept as they are.
+//! connections and are kept as they are. An S3 client's requests all run on the I/O
+//! runtime (`on_io.rs`), so its connections never belong to a caller's runtime.
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use object_store::ObjectStore;
 use shoal_runtime::ForkSafe;
 
 use crate::error::Result;
+use crate::on_io::OnIoRuntime;
 use crate::options::StorageOptions;
 use crate::s3;
 use crate::scheduler::{IoScheduler, SchedulerConfig};
@@ -119,7 +121,8 @@ impl StoreRef {
                     bucket,
                     options,
                 } => (
-                    s3::bucket_store(uri, bucket, options)?,
+                    Arc::new(OnIoRuntime::new(s3::bucket_store(uri, bucket, options)?))
+                        as Arc<dyn ObjectStore>,
                     SchedulerConfig::object_store(),
                 ),
                 Recipe::Simulated { inner, simulation } => {

@@ -9,6 +9,9 @@ use crate::fork_safe::ForkSafe;
 
 static IO: ForkSafe<Runtime> = ForkSafe::new();
 
+/// The name of the I/O runtime's threads.
+pub const IO_THREAD_NAME: &str = "shoal-io";
+
 /// A handle to the I/O runtime of this process (rebuilt in a forked child on first use).
 ///
 /// # Panics
@@ -21,7 +24,7 @@ fn runtime() -> Arc<Runtime> {
     IO.get_or_try_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config().io_threads)
-            .thread_name("shoal-io")
+            .thread_name(IO_THREAD_NAME)
             .enable_all()
             .build()
     })

@@ -38,5 +38,5 @@ pub use cpu::spawn_cpu;
 pub use error::RuntimeError;
 pub use fork::fork_generation;
 pub use fork_safe::ForkSafe;
-pub use io::io;
+pub use io::{io, IO_THREAD_NAME};
 pub use query::query_runtime;
