@@ -5,7 +5,7 @@ W2 table, with Shoal beside pyarrow Parquet (and optionally Lance) measured in t
     /tmp/venv-anchors/bin/python benches/file_bench.py [--with-lance]
 
 What it does, in order:
-  1. builds `file_bench` in release (`cargo build --release -p shoal-benches`);
+  1. builds `file_bench` in release (`cargo build --release --workspace --bin file_bench`);
   2. makes sure the anchors' W2 data exists (`anchors.py gen --only w2` otherwise);
   3. writes the W2 table once as `<data>/w2/t.shoal` (untimed `file_bench convert`) and the
      take index sets (`<data>/w2/shoal-take-*.idx`, set i = anchors `_take_indices(.., i, ..)`);

@@ -120,6 +120,17 @@ impl FileReader {
         column_indices(&self.meta.schema, names, self.uri())
     }
 
+    /// About what one more request to this file's store costs, in bytes read: the gap
+    /// below which its I/O scheduler reads through rather than issue another request.
+    pub fn request_cost_bytes(&self) -> u64 {
+        self.reader
+            .location()
+            .store_ref
+            .scheduler()
+            .config()
+            .coalesce_gap
+    }
+
     /// Plans reading rows `rows` of the columns `projection` (sync, no I/O).
     pub fn plan_rows(&self, projection: &[usize], rows: Range<u64>) -> Result<ReadPlan> {
         ReadPlan::rows(&self.meta, projection, rows).map_err(Error::format(self.uri()))

@@ -1,7 +1,9 @@
 //! Filtered reads with late materialization: a task first reads only the filter's columns,
 //! evaluates the filter on the CPU pool, and then reads the other projected columns only
-//! for the rows that matched: by take where that moves fewer bytes, else the range between
-//! the first and last match.
+//! for the rows that matched: by take where that costs less, else the range between the
+//! first and last match. A read's cost is its bytes plus, per request, the bytes the store's
+//! I/O scheduler would rather read through than issue another request (a few KiB on local
+//! disk, much more on an object store).
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -19,10 +21,6 @@ use crate::error::{Error, Result};
 use crate::filter::RowFilter;
 use crate::fragment::OpenFragment;
 use crate::scan::plan::ROW_ADDRESS_COLUMN;
-
-/// A request costs about as much as reading this many bytes, when choosing between a take
-/// (more, smaller requests) and a range (fewer, larger).
-const REQUEST_COST_BYTES: u64 = 64 * 1024;
 
 /// What a filtered scan reads: the filter, the projected columns, and those of them the
 /// filter does not read already.
@@ -185,14 +183,12 @@ impl Filtering {
         let range = reader.plan_rows(&self.rest, span)?;
         let absolute: Vec<u64> = positions.iter().map(|&p| rows.start + p as u64).collect();
         let take = reader.plan_take(&self.rest, &absolute)?;
+        let request = reader.request_cost_bytes();
         let cost = |plan: &ReadPlan| -> Result<u64> {
             let ranges = plan
                 .missing_ranges(&Fetched::new())
                 .map_err(Error::format(reader.uri()))?;
-            Ok(ranges
-                .iter()
-                .map(|r| r.end - r.start + REQUEST_COST_BYTES)
-                .sum())
+            Ok(ranges.iter().map(|r| r.end - r.start + request).sum())
         };
         Ok(Some(if cost(&take)? < cost(&range)? {
             (take, None)
