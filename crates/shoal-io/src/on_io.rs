@@ -16,6 +16,7 @@ use object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions, Result, UploadPart,
 };
+use shoal_runtime::AbortOnDrop;
 
 /// Results a forwarded stream may run ahead of its consumer.
 const STREAM_AHEAD: usize = 16;
@@ -77,22 +78,12 @@ fn forwarded<T: Send + 'static>(
             }
         }
     });
-    let abort = AbortOnDrop(task);
-    tokio_stream_of(receiver, abort)
-}
-
-/// Aborts the forwarding task when the stream is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    tokio_stream_of(receiver, AbortOnDrop(task))
 }
 
 fn tokio_stream_of<T: Send + 'static>(
     receiver: tokio::sync::mpsc::Receiver<Result<T>>,
-    abort: AbortOnDrop,
+    abort: AbortOnDrop<()>,
 ) -> BoxStream<'static, Result<T>> {
     futures::stream::unfold((receiver, abort), |(mut receiver, abort)| async move {
         let item = receiver.recv().await?;

@@ -20,6 +20,7 @@
 //! Sizes come from [`configure`] (before first use) or the environment
 //! (`SHOAL_IO_THREADS`, `SHOAL_CPU_THREADS`), with defaults from the core count.
 
+mod abort;
 mod blocking;
 mod bridge;
 mod config;
@@ -31,6 +32,7 @@ mod io;
 mod query;
 pub mod testing;
 
+pub use abort::AbortOnDrop;
 pub use blocking::BlockingPool;
 pub use bridge::block_on;
 pub use config::{config, configure, RuntimeConfig};

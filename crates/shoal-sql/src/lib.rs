@@ -22,7 +22,6 @@ mod floats;
 mod pruning;
 mod query;
 mod rewrite;
-mod spawned;
 mod table;
 mod update;
 

@@ -68,15 +68,6 @@ impl Window {
     }
 }
 
-/// A task running on the I/O runtime, aborted if dropped before it finishes.
-struct Spawned(tokio::task::JoinHandle<Result<ScanBatch>>);
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl ScanStream {
     pub(crate) fn new(
         tasks: Vec<ReadTask>,
@@ -96,7 +87,7 @@ impl ScanStream {
                 .boxed()
         } else {
             let running = batches.map(|task| {
-                let mut handle = Spawned(shoal_runtime::io().spawn(run(task)));
+                let mut handle = shoal_runtime::AbortOnDrop(shoal_runtime::io().spawn(run(task)));
                 async move {
                     match (&mut handle.0).await {
                         Ok(result) => result,

@@ -16,8 +16,8 @@ use shoal_runtime::RuntimeError;
 use tokio::sync::mpsc;
 
 use crate::query::errors;
-use crate::spawned::Spawned;
 use crate::table::ScanFailures;
+use shoal_runtime::AbortOnDrop as Spawned;
 
 /// Batches computed ahead of the consumer: enough to overlap the two, few enough that a
 /// slow consumer holds back the query instead of piling results up in memory.

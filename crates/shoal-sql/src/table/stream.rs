@@ -12,8 +12,8 @@ use futures::{stream, StreamExt, TryStreamExt};
 use shoal_dataset::{Error, Result, ScanBatch, ScanStream, Scanner};
 use shoal_runtime::RuntimeError;
 
-use crate::spawned::Spawned;
 use crate::table::failures::ScanFailures;
+use shoal_runtime::AbortOnDrop as Spawned;
 
 /// The batches of `scanner`, as `schema` (the plan's), errors reported to `failures`.
 pub(crate) fn partition_stream(
