@@ -30,10 +30,11 @@ use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
-use shoal::{
+use shoal::advanced::{
     Dataset, DatasetWriter, FileReader, FileWriter, ScanBatch, ScanStats, WriteMode, WriteOptions,
-    WriteParams, DEFAULT_PAGE_SIZE,
+    DEFAULT_PAGE_SIZE,
 };
+use shoal::WriteParams;
 use shoal_benches::anchors::{IndexSets, W2Meta, DEFAULT_DATA};
 use shoal_benches::measure::{Schedule, Summary, Usage};
 
@@ -273,7 +274,11 @@ impl TakeSource {
         }
     }
 
-    async fn take(&self, projection: &[usize], rows: &[u64]) -> shoal::Result<RecordBatch> {
+    async fn take(
+        &self,
+        projection: &[usize],
+        rows: &[u64],
+    ) -> shoal::advanced::DatasetResult<RecordBatch> {
         match self {
             TakeSource::File(f) => f.take(projection, rows).await,
             TakeSource::Dataset(d) => d.take(projection, rows).await,

@@ -34,10 +34,10 @@ use arrow_schema::{DataType, Field, Schema};
 use clap::{Parser, Subcommand};
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
-use shoal::{
+use shoal::advanced::{
     Dataset, DatasetWriter, FileReader, RowFilter, ScanStats, SqlFilter, SqlSession, WriteMode,
-    WriteParams,
 };
+use shoal::WriteParams;
 use shoal_benches::measure::{Summary, Usage};
 
 #[derive(Parser)]
@@ -525,7 +525,7 @@ impl Checks {
     }
 }
 
-fn phase_json(p: &shoal::PhaseStats) -> Value {
+fn phase_json(p: &shoal::advanced::PhaseStats) -> Value {
     json!({"s": p.time.as_secs_f64(), "requests": p.requests, "bytes": p.bytes})
 }
 

@@ -24,10 +24,10 @@ use std::time::{Duration, Instant};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
-use shoal::{
-    resolve, resolve_with, CompactOptions, Dataset, DatasetWriter, SimConfig, Simulation,
-    StorageOptions, WriteMode, WriteParams,
+use shoal::advanced::{
+    resolve, resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode,
 };
+use shoal::{CompactOptions, StorageOptions, WriteParams};
 
 #[derive(Parser)]
 #[command(about = "Time and requests to open the latest of many versions on a slow store")]

@@ -26,7 +26,8 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
 use futures::StreamExt;
-use shoal::{Compression, Dataset, DatasetWriter, WriteMode, WriteOptions, WriteParams};
+use shoal::advanced::{Compression, Dataset, DatasetWriter, WriteMode, WriteOptions};
+use shoal::WriteParams;
 
 #[derive(Parser)]
 #[command(about = "Peak RSS of a scan into a slow consumer, with and without the byte budget")]

@@ -27,10 +27,8 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
 use futures::StreamExt;
-use shoal::{
-    resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, StorageOptions, WriteMode,
-    WriteParams,
-};
+use shoal::advanced::{resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::{StorageOptions, WriteParams};
 
 #[derive(Parser)]
 #[command(about = "Scan 800 small fragments through a simulated slow store")]

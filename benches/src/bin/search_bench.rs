@@ -28,10 +28,8 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::{Parser, Subcommand};
 use serde_json::{json, Map, Value};
-use shoal::{
-    resolve_with, Dataset, DatasetWriter, IndexParams, Metric, SimConfig, Simulation,
-    StorageOptions, WriteMode, WriteParams,
-};
+use shoal::advanced::{resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::{IndexParams, Metric, StorageOptions, WriteParams};
 use shoal_benches::measure::{Summary, Usage};
 
 #[derive(Parser)]
@@ -78,10 +76,10 @@ enum Case {
         warmup: usize,
         #[arg(long)]
         no_index: bool,
-        #[arg(long, default_value_t = shoal::DEFAULT_NPROBES)]
+        #[arg(long, default_value_t = shoal::advanced::DEFAULT_NPROBES)]
         nprobes: usize,
         /// 0: no re-ranking.
-        #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR)]
+        #[arg(long, default_value_t = shoal::advanced::DEFAULT_REFINE_FACTOR)]
         refine: usize,
         /// Put the dataset behind the simulated store with this latency per request.
         #[arg(long)]

@@ -82,8 +82,10 @@ impl Dataset {
         group: &[usize],
         options: &CompactOptions,
     ) -> Result<(Vec<Fragment>, Vec<DataFile>)> {
-        let fragments: Vec<Arc<OpenFragment>> = stream::iter(group)
-            .map(|&index| self.open_fragment(index))
+        // Indices by value: a closure over `&usize` would make this future `Send` for one
+        // lifetime only, and it could not be spawned.
+        let fragments: Vec<Arc<OpenFragment>> = stream::iter(group.to_vec())
+            .map(|index| self.open_fragment(index))
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;

@@ -134,7 +134,8 @@ impl Dataset {
         &self.session
     }
 
-    pub(crate) fn root(&self) -> &ObjectLocation {
+    /// Where the dataset lives.
+    pub fn root(&self) -> &ObjectLocation {
         &self.root
     }
 

@@ -36,6 +36,7 @@ mod lru;
 mod manifest;
 mod matches;
 mod projection;
+mod relocate;
 mod scan;
 mod search;
 mod session;
@@ -59,6 +60,7 @@ pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
 };
+pub use relocate::{copy_dataset, destroy_dataset};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,

@@ -35,7 +35,9 @@ mod writer;
 pub use budget::{ByteBudget, Reservation, Ticket};
 pub use error::{IoError, Result};
 pub use location::ObjectLocation;
-pub use ops::{delete, get, list, list_stream, put, put_if_not_exists, ObjectInfo};
+pub use ops::{
+    copy, delete, get, list, list_children, list_stream, put, put_if_not_exists, ObjectInfo,
+};
 pub use options::StorageOptions;
 pub use reader::ObjectReader;
 pub use scheduler::{IoScheduler, ReadCost, SchedulerConfig};

@@ -91,6 +91,39 @@ pub fn list_stream(location: &ObjectLocation) -> BoxStream<'static, Result<Objec
         .boxed()
 }
 
+/// The names of the prefixes directly under `location` (its "subdirectories"), sorted; one
+/// listing request per page of the store's answer. Objects directly under it are left out.
+pub async fn list_children(location: &ObjectLocation) -> Result<Vec<String>> {
+    let listing = location
+        .store()
+        .list_with_delimiter(Some(&location.path))
+        .await
+        .map_err(|e| error(location, e))?;
+    let mut names: Vec<String> = listing
+        .common_prefixes
+        .iter()
+        .filter_map(|prefix| prefix.filename().map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Copies the object at `from` to `to`, which must not exist yet where the store can check
+/// that atomically (local disk, memory), and is overwritten otherwise (S3).
+pub async fn copy(from: &ObjectLocation, to: &ObjectLocation) -> Result<()> {
+    let store = from.store();
+    match store.copy_if_not_exists(&from.path, &to.path).await {
+        Ok(()) => Ok(()),
+        Err(
+            object_store::Error::NotSupported { .. } | object_store::Error::NotImplemented { .. },
+        ) => store
+            .copy(&from.path, &to.path)
+            .await
+            .map_err(|e| error(from, e)),
+        Err(e) => Err(error(from, e)),
+    }
+}
+
 /// Deletes the object at `location`; deleting one that does not exist succeeds.
 pub async fn delete(location: &ObjectLocation) -> Result<()> {
     match location.store().delete(&location.path).await {

@@ -21,6 +21,16 @@ fn local_store() -> Arc<dyn ObjectStore> {
         .clone()
 }
 
+impl ObjectLocation {
+    /// The file or directory this location is on local disk, when its store is the local
+    /// file system (a plain path or a `file://` URI, not wrapped in a simulation).
+    pub fn local_path(&self) -> Option<std::path::PathBuf> {
+        let local = Arc::as_ptr(&local_store()) as *const ();
+        let mine = Arc::as_ptr(&self.store()) as *const ();
+        (local == mine).then(|| std::path::Path::new("/").join(self.path.as_ref()))
+    }
+}
+
 /// Resolves a URI with default options (S3 settings from the environment); see
 /// [`resolve_with`].
 pub fn resolve(uri: &str) -> Result<ObjectLocation> {

@@ -26,7 +26,7 @@ pub enum RuntimeError {
 
 impl RuntimeError {
     /// The message of a caught panic payload.
-    pub(crate) fn panicked(pool: &str, payload: Box<dyn std::any::Any + Send>) -> Self {
+    pub fn panicked(pool: &str, payload: Box<dyn std::any::Any + Send>) -> Self {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())

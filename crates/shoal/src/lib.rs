@@ -1,42 +1,99 @@
 //! # shoal
 //!
-//! The public API of Shoal, an embedded columnar store for AI data (vectors, text, bytes,
-//! tables), on local disk or any object store.
+//! Shoal is an embedded columnar store for AI data (vectors, text, bytes, tables), on local
+//! disk or any object store. This crate is its public API.
 //!
-//! - [`Dataset`] is one version of a dataset: open the latest, a numbered version or a tagged
-//!   one; scan it, take rows by offset or [address](row_address), [delete](Dataset::delete)
-//!   rows, [compact](Dataset::compact) it, tag versions and [clean up](Dataset::cleanup) old
-//!   ones. [`DatasetWriter`] creates, appends to or overwrites a dataset from record batches.
-//!   Every change is a new version, committed atomically.
-//! - [`FileWriter`] and [`FileReader`] read and write single Shoal files: one request to
-//!   open, row ranges, takes of arbitrary rows, and batch streams ([`WriteOptions`] sets the
-//!   page size and [`Compression`]).
-//! - [`Dataset::scan`] builds a [`Scanner`]; its phases ([`ScanPlan`], [`ReadTask`],
-//!   [`FetchedTask`]) can be driven one by one, or composed by [`ScanStream`] under a byte
-//!   budget, with [`ScanStats`] per phase.
-//! - [`Dataset::search`] finds the rows nearest query vectors ([`VectorSearch`]), flat or
-//!   through an IVF-PQ index built by [`Dataset::create_index`] ([`IndexParams`]).
-//! - [`SqlSession`] runs SQL queries over datasets registered as tables ([`ShoalTable`]),
-//!   their scans reading only the columns and pages a query needs; [`SqlFilter`] is a
-//!   where-clause for deletes and filtered scans.
-//! - Every URI goes through [`resolve`] (or [`resolve_with`] and [`StorageOptions`]): a
-//!   path, `file://`, `memory://` or `s3://bucket/prefix`.
+//! - [`connect`] opens a [`Connection`]: the tables under a directory or object-store prefix
+//!   (`/path`, `file://`, `memory://NAME/prefix`, `s3://bucket/prefix`).
+//! - A [`Table`] adds, deletes and updates rows, one atomic version per change; checks out
+//!   old versions and tags; builds vector indices; and is read with a [`Query`]: columns, a
+//!   SQL filter, a window of rows, or the nearest neighbours of a vector.
+//! - Every call is `async` and runs on Shoal's own runtimes, whatever runtime awaits it;
+//!   [`blocking`] has the same calls for code that is not async.
+//! - Every failure is one [`Error`] whose [`kind`](Error::kind) says what to do about it.
+//! - [`advanced`] holds the layers underneath (the phases of a scan, single files, SQL over
+//!   several tables) for callers who compose them.
+//!
+//! ## A tour
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use arrow_array::{types::Float32Type, FixedSizeListArray, Int64Array, RecordBatch, StringArray};
+//! use futures::TryStreamExt;
+//! use shoal::{AddMode, CreateMode, OptimizeOptions};
+//!
+//! fn rows(ids: std::ops::Range<i64>) -> RecordBatch {
+//!     let vectors = ids.clone().map(|i| Some(vec![Some(i as f32), Some(0.5), Some(-1.0)]));
+//!     let vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(vectors, 3);
+//!     let labels = ids.clone().map(|i| if i % 2 == 0 { "even" } else { "odd" });
+//!     RecordBatch::try_from_iter([
+//!         ("id", Arc::new(Int64Array::from_iter_values(ids)) as _),
+//!         ("label", Arc::new(StringArray::from_iter_values(labels)) as _),
+//!         ("vector", Arc::new(vectors) as _),
+//!     ])
+//!     .unwrap()
+//! }
+//!
+//! # shoal_runtime::block_on(async {
+//! // Connect (a directory on local disk works the same way) and create a table.
+//! let db = shoal::connect("memory://tour/db", Default::default()).await?;
+//! let table = db.create_table("items", rows(0..100), CreateMode::Create).await?;
+//!
+//! // Add rows: a new version.
+//! table.add(rows(100..200), AddMode::Append).await?;
+//! assert_eq!(table.count_rows(None).await?, 200);
+//!
+//! // The 3 nearest neighbours of a vector among the even rows.
+//! let hits: Vec<RecordBatch> = table
+//!     .search(vec![41.0, 0.5, -1.0])
+//!     .filter("label = 'even'")
+//!     .limit(3)
+//!     .execute()
+//!     .await?
+//!     .try_collect()
+//!     .await?;
+//! assert_eq!(hits[0].num_rows(), 3);
+//!
+//! // Update with SQL expressions, then delete.
+//! assert_eq!(table.update(&["label = upper(label)"], Some("id < 10")).await?, 10);
+//! assert_eq!(table.delete("id >= 150").await?, 50);
+//!
+//! // Time travel: version 2 still has 200 rows.
+//! let latest = table.version();
+//! table.checkout(2).await?;
+//! assert_eq!(table.count_rows(None).await?, 200);
+//! table.checkout_latest().await?;
+//! assert_eq!(table.version(), latest);
+//!
+//! // Compact, catch indices up, clean up.
+//! table.optimize(OptimizeOptions::default()).await?;
+//! assert_eq!(table.count_rows(Some("label = 'EVEN'")).await?, 5);
+//! # Ok::<_, shoal::Error>(())
+//! # }).unwrap().unwrap();
+//! ```
 
+pub mod advanced;
+mod background;
+pub mod blocking;
+mod connection;
+mod data;
+mod error;
+mod filter;
+mod names;
+mod query;
+mod table;
+mod write;
+
+pub use connection::{connect, ConnectOptions, Connection, CreateMode, TableNamesOptions};
+pub use data::TableData;
+pub use error::{Error, ErrorKind, Result};
+pub use query::{Query, QueryStats, QueryStream, DEFAULT_SEARCH_LIMIT};
 pub use shoal_dataset::{
-    row_address, CleanupStats, CompactOptions, DataFile, Dataset, DatasetWriter, DeletionFile,
-    Error, FetchedTake, FetchedTask, FileReader, FileWriter, Fragment, IndexCoverage, IndexEntry,
-    IndexKind, IndexParams, Manifest, Metric, Operation, PhaseStats, Progress, ProgressCallback,
-    ReadTask, Result, RowFilter, RowUpdate, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
-    SearchResults, SearchStats, Tag, TakePlan, TakeTask, VectorSearch, WriteMode, WriteParams,
-    WrittenFile, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES,
-    DEFAULT_VECTOR_CACHE_BYTES, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
+    CleanupStats, CompactOptions, IndexParams, Metric, Progress, ProgressCallback, Tag,
+    WriteParams, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
-pub use shoal_format::{
-    bound_as_array, ColumnMeta, Compression, FileMetadata, PageMeta, PageStats, WriteOptions,
-    DEFAULT_PAGE_SIZE, FORMAT_MAJOR, FORMAT_MINOR,
+pub use shoal_io::StorageOptions;
+pub use table::{
+    AddMode, IndexInfo, OptimizeOptions, OptimizeStats, Table, TableStats, VersionInfo, VersionRef,
 };
-pub use shoal_io::{
-    resolve, resolve_with, IoError, ObjectLocation, SimConfig, SimCounters, Simulation,
-    StorageOptions,
-};
-pub use shoal_sql::{ShoalTable, SqlFilter, SqlSession, SqlStream, SqlUpdate};

@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Map, Value};
-use shoal::FileReader;
+use shoal::advanced::FileReader;
 use shoal_format::{Fetched, ReadPlan};
 use shoal_io::{resolve, ObjectReader};
 

@@ -2,7 +2,7 @@
 //! version.
 
 use anyhow::Result;
-use shoal::{Operation, SqlFilter};
+use shoal::advanced::{Operation, SqlFilter};
 
 use crate::args::{DeleteArgs, VersionArgs};
 use crate::commands::open_dataset;

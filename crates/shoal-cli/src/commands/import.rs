@@ -12,7 +12,8 @@ use anyhow::{Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::{can_cast_types, cast};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use shoal::{DatasetWriter, WriteMode, WriteOptions, WriteParams};
+use shoal::advanced::{DatasetWriter, WriteMode, WriteOptions};
+use shoal::WriteParams;
 
 use crate::args::{ImportArgs, ImportMode};
 use crate::commands::locate;

@@ -6,7 +6,8 @@ use anyhow::Result;
 use comfy_table::{presets, Table};
 use indicatif::ProgressBar;
 use serde_json::json;
-use shoal::{Dataset, IndexParams, Progress, ProgressCallback};
+use shoal::advanced::Dataset;
+use shoal::{IndexParams, Progress, ProgressCallback};
 
 use crate::args::{IndexCommand, IndexTypeArg, VersionArgs};
 use crate::commands::{metric, open_dataset};

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use comfy_table::{presets, Table};
 use serde_json::{json, Value};
-use shoal::Dataset;
+use shoal::advanced::Dataset;
 
 use crate::args::InfoArgs;
 use crate::commands::{open_dataset, timestamp};

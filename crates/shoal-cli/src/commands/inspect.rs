@@ -4,7 +4,7 @@ use anyhow::{bail, Result};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use comfy_table::{presets, Table};
 use serde_json::{json, Value};
-use shoal::{bound_as_array, ColumnMeta, FileMetadata, PageStats};
+use shoal::advanced::{bound_as_array, ColumnMeta, FileMetadata, PageStats};
 
 use crate::args::InspectArgs;
 use crate::commands::open_file;

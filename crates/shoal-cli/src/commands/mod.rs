@@ -24,7 +24,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::{Dataset, ObjectLocation, RowFilter, SimConfig, Simulation, SqlFilter, StorageOptions};
+use shoal::advanced::{Dataset, ObjectLocation, RowFilter, SimConfig, Simulation, SqlFilter};
+use shoal::StorageOptions;
 
 use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
 use crate::runtime::block_on;
@@ -58,8 +59,8 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// Opens a Shoal data file, with the file named in any error.
-fn open_file(uri: &str) -> Result<shoal::FileReader> {
-    Ok(block_on(shoal::FileReader::open(uri))?)
+fn open_file(uri: &str) -> Result<shoal::advanced::FileReader> {
+    Ok(block_on(shoal::advanced::FileReader::open(uri))?)
 }
 
 fn storage_options(sim: &SimArgs) -> StorageOptions {
@@ -86,7 +87,7 @@ fn simulation() -> Option<&'static Simulation> {
 /// The location of `uri`, through the simulation when there is one.
 fn locate(uri: &str) -> Result<ObjectLocation> {
     let options = STORAGE.get_or_init(StorageOptions::default);
-    Ok(shoal::resolve_with(uri, options)?)
+    Ok(shoal::advanced::resolve_with(uri, options)?)
 }
 
 /// Opens the version of the dataset at `uri` that `which` asks for (the latest by default).

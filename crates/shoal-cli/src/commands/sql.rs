@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use arrow::array::RecordBatch;
 use futures::StreamExt;
-use shoal::{SqlSession, SqlStream};
+use shoal::advanced::{SqlSession, SqlStream};
 
 use crate::args::{ExternalFormat, SqlArgs, VersionArgs};
 use crate::commands::open_dataset;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use shoal::{Operation, SqlUpdate};
+use shoal::advanced::{Operation, SqlUpdate};
 
 use crate::args::{UpdateArgs, VersionArgs};
 use crate::commands::{filter_for, open_dataset};

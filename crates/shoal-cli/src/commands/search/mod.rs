@@ -13,7 +13,7 @@ use anyhow::{bail, Result};
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use serde_json::json;
-use shoal::{Dataset, SearchStats};
+use shoal::advanced::{Dataset, SearchStats};
 
 use queries::Queries;
 

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Field, Float32Type};
 use npyz::Order;
-use shoal::Dataset;
+use shoal::advanced::Dataset;
 
 use crate::runtime::block_on;
 
