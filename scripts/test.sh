@@ -40,6 +40,9 @@ else
     cargo test --workspace --locked --no-fail-fast
 fi
 
+step "Rust doc tests (the API's examples and tour)"
+cargo test --workspace --doc --locked
+
 step "Python end-to-end tests"
 # The same targets and features as the test build above, so nothing is rebuilt for the binary.
 cargo build --workspace --all-targets --locked

@@ -28,6 +28,9 @@ pub(crate) const DELETIONS_DIR: &str = "_deletions";
 pub(crate) const INDICES_DIR: &str = "_indices";
 /// The folder of tags.
 pub(crate) const TAGS_DIR: &str = "_tags";
+/// Every folder of a dataset.
+pub(crate) const FOLDERS: [&str; 5] =
+    [VERSIONS_DIR, DATA_DIR, DELETIONS_DIR, INDICES_DIR, TAGS_DIR];
 const MANIFEST_SUFFIX: &str = ".manifest";
 const DATA_SUFFIX: &str = ".shoal";
 const DELETION_SUFFIX: &str = ".del";

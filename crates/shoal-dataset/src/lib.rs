@@ -71,5 +71,6 @@ pub use search::{
 };
 pub use session::DEFAULT_VECTOR_CACHE_BYTES;
 pub use shoal_vector::{Metric, Progress};
+pub use site::dataset_exists;
 pub use tags::Tag;
 pub use take::{FetchedTake, TakePlan, TakeTask};

@@ -74,3 +74,11 @@ pub(crate) async fn check_vacant(root: &ObjectLocation) -> Result<()> {
         found: format!("{}{more}", named.join(", ")),
     })
 }
+
+/// Whether a dataset lives at `root`: it has a manifest (the first page of one listing).
+pub async fn dataset_exists(root: &ObjectLocation) -> Result<bool> {
+    let mut manifests = shoal_io::list_stream(&root.child(layout::VERSIONS_DIR));
+    Ok(futures::TryStreamExt::try_next(&mut manifests)
+        .await?
+        .is_some())
+}

@@ -206,10 +206,9 @@ impl Connection {
     }
 }
 
-/// Whether a dataset lives at `location` (it has a folder of manifests): one listing.
+/// Whether a table lives at `location`.
 async fn holds_dataset(location: &ObjectLocation) -> Result<bool> {
-    let children = shoal_io::list_children(location).await?;
-    Ok(children.iter().any(|c| c == "_versions"))
+    Ok(shoal_dataset::dataset_exists(location).await?)
 }
 
 /// The latest version of the dataset at `location`, or `None` when there is none.

@@ -4,14 +4,12 @@
 use anyhow::Result;
 
 use crate::args::CountArgs;
-use crate::commands::{filter_for, open_dataset};
+use crate::commands::open_table;
 use crate::output::outln;
-use crate::runtime::block_on;
 
 pub fn run(args: &CountArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &args.version)?;
-    let filter = filter_for(&dataset, args.filter.as_deref())?;
-    let rows = block_on(dataset.count_rows(filter))?;
+    let table = open_table(&args.dataset, &args.version)?;
+    let rows = table.count_rows(args.filter.as_deref())?;
     outln!("{rows}")?;
     Ok(())
 }

@@ -90,6 +90,22 @@ fn locate(uri: &str) -> Result<ObjectLocation> {
     Ok(shoal::advanced::resolve_with(uri, options)?)
 }
 
+/// Opens the dataset at `uri` as a table, checked out at the version `which` asks for (the
+/// latest by default).
+fn open_table(uri: &str, which: &VersionArgs) -> Result<shoal::blocking::Table> {
+    let options = shoal::ConnectOptions {
+        storage: STORAGE.get_or_init(StorageOptions::default).clone(),
+        ..Default::default()
+    };
+    let table = shoal::blocking::Table::open(uri, options)?;
+    match (which.version, &which.tag) {
+        (Some(v), _) => table.checkout(v)?,
+        (None, Some(tag)) => table.checkout(tag.as_str())?,
+        (None, None) => {}
+    }
+    Ok(table)
+}
+
 /// Opens the version of the dataset at `uri` that `which` asks for (the latest by default).
 fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
     let root = locate(uri)?;

@@ -5,9 +5,8 @@ use comfy_table::{presets, Table};
 use serde_json::json;
 
 use crate::args::{TagCommand, VersionArgs};
-use crate::commands::open_dataset;
+use crate::commands::open_table;
 use crate::output::outln;
-use crate::runtime::block_on;
 
 pub fn run(command: &TagCommand) -> Result<()> {
     match command {
@@ -16,19 +15,16 @@ pub fn run(command: &TagCommand) -> Result<()> {
             name,
             version,
         } => {
-            let dataset = open_dataset(dataset, &VersionArgs::default())?;
-            let version = version.unwrap_or(dataset.version());
-            let tag = block_on(dataset.create_tag(name, version))?;
+            let table = open_table(dataset, &VersionArgs::default())?;
+            let tag = table.create_tag(name, version.unwrap_or(table.version()))?;
             eprintln!("tagged version {} as '{}'", tag.version, tag.name);
         }
         TagCommand::Delete { dataset, name } => {
-            let dataset = open_dataset(dataset, &VersionArgs::default())?;
-            let tag = block_on(dataset.delete_tag(name))?;
+            let tag = open_table(dataset, &VersionArgs::default())?.delete_tag(name)?;
             eprintln!("deleted tag '{}' (version {})", tag.name, tag.version);
         }
         TagCommand::List { dataset, json } => {
-            let dataset = open_dataset(dataset, &VersionArgs::default())?;
-            let tags = block_on(dataset.tags())?;
+            let tags = open_table(dataset, &VersionArgs::default())?.tags()?;
             if *json {
                 let list: Vec<_> = tags
                     .iter()

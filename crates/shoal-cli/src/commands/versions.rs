@@ -6,14 +6,14 @@ use comfy_table::{presets, Table};
 use serde_json::json;
 
 use crate::args::{VersionArgs, VersionsArgs};
-use crate::commands::{open_dataset, timestamp};
+use crate::commands::open_table;
 use crate::output::outln;
-use crate::runtime::block_on;
 
 pub fn run(args: &VersionsArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &VersionArgs::default())?;
-    let (versions, tags) =
-        block_on(async { tokio::try_join!(dataset.versions(), dataset.tags()) })?;
+    let table = open_table(&args.dataset, &VersionArgs::default())?;
+    let (versions, tags) = (table.versions()?, table.tags()?);
+    let timestamp =
+        |v: &shoal::VersionInfo| humantime::format_rfc3339_millis(v.timestamp).to_string();
     let tags_of = |version: u64| -> Vec<&str> {
         tags.iter()
             .filter(|t| t.version == version)
@@ -26,11 +26,11 @@ pub fn run(args: &VersionsArgs) -> Result<()> {
             .map(|m| {
                 json!({
                     "version": m.version,
-                    "timestamp": timestamp(m.timestamp_ms),
-                    "operation": m.operation.name(),
-                    "description": m.operation.to_string(),
-                    "rows": m.num_rows(),
-                    "fragments": m.fragments.len(),
+                    "timestamp": timestamp(m),
+                    "operation": m.operation,
+                    "description": m.description,
+                    "rows": m.rows,
+                    "fragments": m.fragments,
                     "tags": tags_of(m.version),
                 })
             })
@@ -51,10 +51,10 @@ pub fn run(args: &VersionsArgs) -> Result<()> {
     for m in &versions {
         table.add_row([
             m.version.to_string(),
-            timestamp(m.timestamp_ms),
-            m.operation.to_string(),
-            m.num_rows().to_string(),
-            m.fragments.len().to_string(),
+            timestamp(m),
+            m.description.clone(),
+            m.rows.to_string(),
+            m.fragments.to_string(),
             tags_of(m.version).join(", "),
         ]);
     }

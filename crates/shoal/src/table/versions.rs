@@ -15,10 +15,13 @@ pub struct VersionInfo {
     pub version: u64,
     /// When it was committed.
     pub timestamp: SystemTime,
+    /// What kind of change made it: `create`, `append`, `delete`, `update`, ...
+    pub operation: &'static str,
     /// What made it, as one line (`append (1000 rows)`, `delete where id < 5 (4 rows)`).
-    pub operation: String,
+    pub description: String,
     /// Live rows of the version.
     pub rows: u64,
+    pub fragments: u64,
 }
 
 /// A version to check out: a number or a tag.
@@ -56,8 +59,10 @@ impl Table {
             .map(|m| VersionInfo {
                 version: m.version,
                 timestamp: SystemTime::UNIX_EPOCH + Duration::from_millis(m.timestamp_ms),
-                operation: m.operation.to_string(),
+                operation: m.operation.name(),
+                description: m.operation.to_string(),
                 rows: m.num_rows(),
+                fragments: m.fragments.len() as u64,
             })
             .collect())
     }
