@@ -16,11 +16,12 @@ use arrow_array::{
     StringArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use futures::TryStreamExt;
 use shoal_dataset::{
     row_address, ColumnAlteration, CompactOptions, Dataset, DatasetWriter, Error, FileReader,
     IndexParams, Metric, NewColumns, Operation, WriteMode, WriteParams,
 };
-use shoal_sql::{SqlColumns, SqlFilter, SqlUpdate};
+use shoal_sql::{SqlColumns, SqlFilter, SqlSession, SqlUpdate};
 use support::DeleteWhere;
 
 /// id (int64, not null), small (int32), score (float32), name (utf8, null where id % 10 = 9).
@@ -94,6 +95,20 @@ async fn scan_all(ds: &Dataset, filter: Option<&str>) -> RecordBatch {
     arrow_select::concat::concat_batches(&schema, &batches).unwrap()
 }
 
+/// The single int64 value `query` over `ds` (registered as `t`) answers, through SQL.
+async fn sql_value(ds: &Dataset, query: &str) -> i64 {
+    let mut session = SqlSession::new();
+    session.register("t", ds.clone()).unwrap();
+    let batches: Vec<RecordBatch> = session
+        .sql(query)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    int64s(batches[0].column(0))[0]
+}
+
 fn int64s(array: &dyn Array) -> Vec<i64> {
     array.as_primitive::<Int64Type>().values().to_vec()
 }
@@ -145,6 +160,11 @@ async fn drops_and_renames_change_only_the_manifest_and_every_reader_follows() {
         assert_eq!(int64s(hits.column(0)), [150]);
         let nulls = scan_all(&v4, Some("label IS NULL AND id < 100")).await;
         assert_eq!(int64s(nulls.column(0)), [9, 29, 39, 49, 59, 69, 79, 89, 99]);
+        // Counts and SQL queries.
+        let filter = SqlFilter::new("label IS NULL", &v4.schema(), uri).unwrap();
+        assert_eq!(v4.count_rows(Some(Arc::new(filter))).await.unwrap(), 29);
+        let query = "SELECT count(*) FROM t WHERE label IS NULL AND id > 200";
+        assert_eq!(sql_value(&v4, query).await, 10);
         // Takes by offset and by address.
         let taken = v4.take(&[2, 0], &[0, 10, 289]).await.unwrap();
         assert_eq!(taken.schema().field(0).name(), "label");
@@ -287,7 +307,7 @@ async fn computed_columns_rewrite_fragments_in_place() {
         let v2 = create(uri).await;
         let files = data_files(uri).await;
         let columns = SqlColumns::new(
-            &[("double", "id * 2"), ("greeting", "concat(name, '!')")],
+            &[("double", "id * 2"), ("greeting", "name || '!'")],
             &v2.schema(),
             uri,
         )
@@ -319,6 +339,15 @@ async fn computed_columns_rewrite_fragments_in_place() {
         assert_eq!(greeting[0].as_deref(), Some("n0!"));
         let hits = scan_all(&v3, Some("double = 300")).await;
         assert_eq!(int64s(hits.column(0)), [150]);
+        let filter = SqlFilter::new("double < 100", &v3.schema(), uri).unwrap();
+        assert_eq!(v3.count_rows(Some(Arc::new(filter))).await.unwrap(), 40);
+        let query = "SELECT sum(double) FROM t WHERE greeting IS NOT NULL";
+        let want: i64 = live_ids()
+            .iter()
+            .filter(|i| *i % 10 != 9)
+            .map(|i| i * 2)
+            .sum();
+        assert_eq!(sql_value(&v3, query).await, want);
         let address = row_address(v3.fragments()[2].id, 1);
         let taken = v3.take_addresses(&[4], &[address]).await.unwrap();
         assert_eq!(int64s(taken.column(0)), [402]);
@@ -505,6 +534,15 @@ async fn schema_changes_conflict_with_data_written_concurrently() {
         assert_eq!(deleted.version(), renamed.version() + 1);
         assert_eq!(deleted.schema().field(2).name(), "label");
         assert_eq!(deleted.num_rows(), appended.num_rows() - 1);
+        // A compaction prepared before the rename cannot land after it.
+        let options = CompactOptions {
+            target_rows_per_fragment: 10_000,
+            ..Default::default()
+        };
+        let files = data_files(uri).await;
+        let err = appended.compact(&options).await.unwrap_err();
+        assert!(matches!(err, Error::Conflict { .. }), "{err}");
+        assert_eq!(data_files(uri).await, files);
         // A computed column rebases over a concurrent delete of its fragments' rows.
         let columns = SqlColumns::new(&[("twice", "id * 2")], &deleted.schema(), uri).unwrap();
         let stale = deleted.clone();
@@ -602,8 +640,12 @@ async fn searches_follow_renames_added_columns_and_drops() {
             .unwrap();
         let found = ds.search("vector", query).k(1).execute().await.unwrap();
         assert_eq!(found.stats.index.as_deref(), Some("vector_idx"));
-        // Dropping the vector column drops its index.
-        let ds = ds.drop_columns(&["vector"]).await.unwrap();
+        // Casting the vector column drops its index; so does dropping it.
+        let wide = Arc::new(Field::new("item", DataType::Float64, true));
+        let cast = ColumnAlteration::new("vector").cast(DataType::FixedSizeList(wide, DIM as i32));
+        let cast = ds.alter_columns(&[cast]).await.unwrap();
+        assert!(cast.manifest().indices.is_empty());
+        let ds = cast.drop_columns(&["vector"]).await.unwrap();
         assert!(ds.manifest().indices.is_empty());
         // Compaction after the drop writes only the live columns.
         let ds = ds
