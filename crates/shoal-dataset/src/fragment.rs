@@ -71,13 +71,18 @@ impl OpenFragment {
         )?;
         cost += deletion_cost;
         let (bytes, rows) = (reader.metadata().file_len, reader.num_rows());
-        if (bytes, rows) != (fragment.data.size, fragment.data.rows) {
+        let columns = reader.schema().fields().len();
+        let data = &fragment.data;
+        if (bytes, rows, columns) != (data.size, data.rows, data.field_ids.len()) {
             return Err(Error::Format {
                 uri: reader.uri().to_string(),
                 error: FormatError::Corrupt(format!(
-                    "the data file has {bytes} bytes and {rows} rows, but the manifest says {} \
-                     bytes and {} rows: it was replaced or damaged",
-                    fragment.data.size, fragment.data.rows
+                    "the data file has {bytes} bytes, {rows} rows and {columns} columns, but \
+                     the manifest says {} bytes, {} rows and {} columns: it was replaced or \
+                     damaged",
+                    data.size,
+                    data.rows,
+                    data.field_ids.len()
                 )),
             });
         }
