@@ -15,7 +15,7 @@ use shoal_io::{ObjectLocation, ReadCost};
 use crate::columns::FileColumns;
 use crate::deletion;
 use crate::error::{Error, Result};
-use crate::file_reader::FileReader;
+use crate::file_reader::{row_chunks, FileReader};
 use crate::manifest::{Fragment, Manifest};
 
 /// Batches being fetched and decoded at once per fragment.
@@ -187,14 +187,13 @@ impl OpenFragment {
         projection: Vec<usize>,
         batch_rows: usize,
     ) -> BoxStream<'static, Result<(u64, RecordBatch)>> {
-        let step = batch_rows.max(1) as u64;
-        let rows = self.fragment.data.rows;
         let this = self.clone();
-        stream::iter((0..rows).step_by(step as usize))
-            .map(move |start| {
+        stream::iter(row_chunks(0..self.fragment.data.rows, batch_rows))
+            .map(move |chunk| {
                 let (this, projection) = (this.clone(), projection.clone());
                 async move {
-                    let plan = this.plan_rows(&projection, start..(start + step).min(rows))?;
+                    let start = chunk.start;
+                    let plan = this.plan_rows(&projection, chunk)?;
                     Ok((start, this.read(plan).await?))
                 }
             })

@@ -392,6 +392,10 @@ async fn casts_rewrite_in_place_and_older_versions_keep_the_old_types() {
         assert_eq!(all.column(3).as_string::<i64>().value(0), "n0");
         let hits = scan_all(&v3, Some("small = -150 AND points = 37.5")).await;
         assert_eq!(int64s(hits.column(0)), [150]);
+        let address = row_address(v3.fragments()[1].id, 5);
+        let taken = v3.take_addresses(&[1, 3], &[address]).await.unwrap();
+        assert_eq!(int64s(taken.column(0)), [-105]);
+        assert_eq!(taken.column(1).as_string::<i64>().value(0), "n105");
         let old = v3.checkout(2).await.unwrap();
         let all = scan_all(&old, None).await;
         assert_eq!(all.column(1).data_type(), &DataType::Int32);
