@@ -11,6 +11,13 @@
 //! compacted away are ignored by searches). A change that fits every missed version is
 //! applied again on top of the newest. Indices carry over to the next version, except
 //! through an overwrite.
+//!
+//! Schema changes (add, alter, drop columns) do not combine with data written meanwhile:
+//! files written against one schema must not land in a version of another. So a schema
+//! change fits only versions that wrote no data file and left the schema alone (deletes and
+//! index builds), and a change that writes data files, or builds an index, fits no schema
+//! change. A schema change that rewrote fragments keeps their ids and every row's position,
+//! so a deletion committed meanwhile still applies to the new files.
 
 use arrow_schema::SchemaRef;
 
@@ -52,6 +59,32 @@ pub(crate) enum Change {
         rows: u64,
         rewritten: Vec<Rewritten>,
     },
+    /// The schema changed: fields added, altered or dropped; some fragments' data files
+    /// maybe replaced by files of the same rows holding the new schema's columns.
+    Schema(SchemaChange),
+}
+
+/// A new schema, and what goes with it.
+#[derive(Debug, Clone)]
+pub(crate) struct SchemaChange {
+    /// What is recorded: [`Operation::AddColumns`], [`Operation::AlterColumns`] or
+    /// [`Operation::DropColumns`].
+    pub operation: Operation,
+    pub schema: SchemaRef,
+    pub field_ids: Vec<u32>,
+    /// Fields whose values changed (a cast): their indices go.
+    pub recomputed: Vec<u32>,
+    /// Fragments whose data file is replaced, each keeping its id and deletion vector.
+    pub replaced: Vec<Replaced>,
+}
+
+/// A fragment's data file, and the one of the same rows, in the same order, that replaces
+/// it.
+#[derive(Debug, Clone)]
+pub(crate) struct Replaced {
+    pub fragment_id: u64,
+    pub before: DataFile,
+    pub after: DataFile,
 }
 
 /// A fragment rewritten by an update, and the files that replace it.
@@ -110,6 +143,7 @@ impl Change {
                 name: index.name.clone(),
                 rows: index.rows,
             },
+            Change::Schema(change) => change.operation.clone(),
         }
     }
 
@@ -129,6 +163,11 @@ impl Change {
                 .iter()
                 .flat_map(|r| r.files.iter().map(|f| f.path.clone()))
                 .collect(),
+            Change::Schema(change) => change
+                .replaced
+                .iter()
+                .map(|r| r.after.path.clone())
+                .collect(),
         }
     }
 
@@ -136,6 +175,15 @@ impl Change {
     /// after it.
     pub(crate) fn fits(&self, theirs: &Manifest) -> bool {
         let unchanged = |before: &Fragment| theirs.fragments.iter().any(|f| f == before);
+        let mine = self.operation();
+        let schema_bound = mine.writes_data_files()
+            || mine.changes_schema()
+            || matches!(self, Change::CreateIndex { .. });
+        if (theirs.operation.changes_schema() && schema_bound)
+            || (mine.changes_schema() && theirs.operation.writes_data_files())
+        {
+            return false;
+        }
         match self {
             Change::Create { .. } | Change::Overwrite { .. } => false,
             Change::Append { .. } | Change::CreateIndex { .. } => {
@@ -144,6 +192,10 @@ impl Change {
             Change::Delete { updates, .. } => updates.iter().all(|u| unchanged(&u.before)),
             Change::Compact { removed, .. } => removed.iter().all(unchanged),
             Change::Update { rewritten, .. } => rewritten.iter().all(|r| unchanged(&r.before)),
+            Change::Schema(change) => change
+                .replaced
+                .iter()
+                .all(|r| replaceable(&theirs.fragments, r).is_some()),
         }
     }
 
@@ -232,14 +284,28 @@ impl Change {
                     fragments.splice(at..=at, added);
                 }
             }
+            Change::Schema(change) => {
+                for r in &change.replaced {
+                    let at = replaceable(&fragments, r).ok_or_else(conflict)?;
+                    fragments[at].data = r.after.clone();
+                }
+                indices.retain(|i| {
+                    change.field_ids.contains(&i.field_id)
+                        && !change.recomputed.contains(&i.field_id)
+                });
+            }
             Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
         }
+        let (schema, field_ids) = match self {
+            Change::Schema(change) => (change.schema.clone(), change.field_ids.clone()),
+            _ => (b.schema.clone(), b.field_ids.clone()),
+        };
         Ok(Manifest {
             version: b.version + 1,
             timestamp_ms,
             operation: self.operation(),
-            schema: b.schema.clone(),
-            field_ids: b.field_ids.clone(),
+            schema,
+            field_ids,
             fragments,
             next_fragment_id,
             indices,
@@ -260,6 +326,14 @@ fn new_fragments(files: &[DataFile], next_id: u64) -> Vec<Fragment> {
         .collect()
 }
 
+/// Where the fragment whose data file `r` replaces is in `fragments`, if its data file is
+/// still the one replaced (its deletion vector may have changed).
+fn replaceable(fragments: &[Fragment], r: &Replaced) -> Option<usize> {
+    fragments
+        .iter()
+        .position(|f| f.id == r.fragment_id && f.data == r.before)
+}
+
 /// Where `before` is in `fragments`, if it is there unchanged.
 fn position(fragments: &[Fragment], before: &Fragment) -> Option<usize> {
     fragments.iter().position(|f| f == before)
@@ -276,6 +350,7 @@ mod tests {
             path: format!("data/{name}.shoal"),
             size: 100,
             rows,
+            field_ids: vec![0],
         }
     }
 
@@ -331,5 +406,51 @@ mod tests {
         assert!(!overwrite.fits(&v2));
         let v3 = overwrite.apply(Some(&v2), 3, "ds").unwrap();
         assert!(!Change::Append { files: vec![] }.fits(&v3));
+    }
+
+    #[test]
+    fn schema_changes_and_written_data_do_not_mix() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("x", DataType::Int64, true),
+        ]));
+        let v1 = Change::Create {
+            schema: schema.clone(),
+            files: vec![file("a", 10)],
+        }
+        .apply(None, 1, "ds")
+        .unwrap();
+        let drop = Change::Schema(SchemaChange {
+            operation: Operation::DropColumns {
+                names: vec!["x".into()],
+            },
+            schema: Arc::new(schema.project(&[0]).unwrap()),
+            field_ids: vec![0],
+            recomputed: Vec::new(),
+            replaced: Vec::new(),
+        });
+        let append = Change::Append {
+            files: vec![file("b", 5)],
+        };
+        let v2_append = append.apply(Some(&v1), 2, "ds").unwrap();
+        let v2_drop = drop.apply(Some(&v1), 2, "ds").unwrap();
+        assert_eq!(v2_drop.field_ids, [0]);
+        assert!(!append.fits(&v2_drop), "files of the old schema");
+        assert!(!drop.fits(&v2_append), "files of the schema it replaces");
+        assert!(!drop.fits(&v2_drop), "two schema changes");
+        let delete = Change::Delete {
+            predicate: "id = 1".into(),
+            updates: vec![DeletionUpdate {
+                before: v1.fragments[0].clone(),
+                after: Some(DeletionFile {
+                    path: "_deletions/0-x.del".into(),
+                    deleted_rows: 1,
+                }),
+            }],
+        };
+        let v2_delete = delete.apply(Some(&v1), 2, "ds").unwrap();
+        assert!(drop.fits(&v2_delete) && delete.fits(&v2_drop));
+        let v3 = drop.apply(Some(&v2_delete), 3, "ds").unwrap();
+        assert_eq!(v3.fragments, v2_delete.fragments);
     }
 }

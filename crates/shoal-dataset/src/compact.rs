@@ -93,6 +93,7 @@ impl Dataset {
         let mut writer = DataFilesWriter::new(
             self.root().clone(),
             self.schema(),
+            self.manifest().field_ids.clone(),
             options.file.clone(),
             rows.max(options.target_rows_per_fragment),
         );
@@ -163,6 +164,7 @@ mod tests {
                 path: format!("data/{id}.shoal"),
                 size: 1,
                 rows,
+                field_ids: vec![0],
             },
             deletion: (deleted > 0).then(|| DeletionFile {
                 path: format!("_deletions/{id}.del"),

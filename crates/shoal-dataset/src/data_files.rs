@@ -19,6 +19,8 @@ pub(crate) const MAX_ROWS_PER_FILE: u64 = u32::MAX as u64;
 pub(crate) struct DataFilesWriter {
     root: ObjectLocation,
     schema: SchemaRef,
+    /// The id of each field of `schema`, recorded for every file.
+    field_ids: Vec<u32>,
     options: WriteOptions,
     max_rows_per_file: u64,
     current: Option<(FileWriter, String)>,
@@ -26,18 +28,22 @@ pub(crate) struct DataFilesWriter {
 }
 
 impl DataFilesWriter {
-    /// A writer of files of `max_rows_per_file` rows at most (at least 1; more than
-    /// [`MAX_ROWS_PER_FILE`] means that many).
+    /// A writer of files of `schema` (whose fields have the ids `field_ids`), each of
+    /// `max_rows_per_file` rows at most (at least 1; more than [`MAX_ROWS_PER_FILE`] means
+    /// that many).
     pub(crate) fn new(
         root: ObjectLocation,
         schema: SchemaRef,
+        field_ids: Vec<u32>,
         options: WriteOptions,
         max_rows_per_file: u64,
     ) -> Self {
         debug_assert!(max_rows_per_file >= 1, "callers check the parameter");
+        debug_assert_eq!(field_ids.len(), schema.fields().len());
         Self {
             root,
             schema,
+            field_ids,
             options,
             max_rows_per_file: max_rows_per_file.min(MAX_ROWS_PER_FILE),
             current: None,
@@ -79,6 +85,7 @@ impl DataFilesWriter {
                 path,
                 size: written.bytes,
                 rows: written.rows,
+                field_ids: self.field_ids.clone(),
             });
         }
         Ok(())

@@ -189,16 +189,16 @@ impl Dataset {
     }
 
     /// [`Dataset::open_fragment`], from the session's cache when it is there (cost `None`),
-    /// else with what opening cost.
+    /// else with what opening cost. Its reads name this version's columns.
     pub(crate) async fn open_fragment_with_cost(
         &self,
         index: usize,
     ) -> Result<(Arc<OpenFragment>, Option<ReadCost>)> {
         let fragment = &self.manifest.fragments[index];
         if let Some(open) = self.session.get(fragment) {
-            return Ok((open, None));
+            return Ok((open.for_version(&self.manifest), None));
         }
-        let (open, cost) = OpenFragment::open(&self.root, fragment).await?;
+        let (open, cost) = OpenFragment::open(&self.root, &self.manifest, fragment).await?;
         let open = Arc::new(open);
         self.session.insert(open.clone());
         Ok((open, Some(cost)))

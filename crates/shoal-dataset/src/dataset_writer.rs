@@ -110,9 +110,15 @@ impl DatasetWriter {
             _ => {}
         }
         shoal_format::check_schema(&schema).map_err(Error::format(uri))?;
+        // An append writes the dataset's fields; a new schema numbers its fields from 0.
+        let field_ids = match (mode, &base) {
+            (WriteMode::Append, Some(b)) => b.field_ids.clone(),
+            _ => (0..schema.fields().len() as u32).collect(),
+        };
         let files = DataFilesWriter::new(
             root.clone(),
             schema.clone(),
+            field_ids,
             params.file,
             params.max_rows_per_file,
         );

@@ -115,6 +115,45 @@ pub enum Error {
     #[error("invalid update \"{assignments}\": {reason}")]
     InvalidUpdate { assignments: String, reason: String },
 
+    /// A schema change that cannot be made: no column named, a column named twice, every
+    /// column dropped, a new name already taken, an all-null column that is not nullable.
+    #[error("'{uri}': cannot {operation}: {reason}")]
+    InvalidSchemaChange {
+        uri: String,
+        /// What was asked: `drop columns a, b`, `alter columns`, `add columns c`.
+        operation: String,
+        reason: String,
+    },
+
+    /// A column's type change that could fail or lose information on some value.
+    #[error(
+        "'{uri}': column '{column}' cannot be cast from {from} to {to}: only casts that cannot \
+         fail or lose information are allowed (wider integers, integers to a float that holds \
+         them exactly, wider floats, large strings, binaries and lists)"
+    )]
+    UnsafeCast {
+        uri: String,
+        column: String,
+        from: String,
+        to: String,
+    },
+
+    /// A column to be made non-nullable holds nulls.
+    #[error(
+        "'{uri}': column '{column}' cannot be made non-nullable: it holds {nulls} nulls \
+         (deleted rows included)"
+    )]
+    NullsInColumn {
+        uri: String,
+        column: String,
+        nulls: u64,
+    },
+
+    /// New columns whose expressions do not compile, or whose values do not fit their
+    /// fields.
+    #[error("invalid new columns \"{columns}\": {reason}")]
+    InvalidNewColumns { columns: String, reason: String },
+
     /// A SQL query that cannot run: it does not parse, names a table, column or function
     /// that does not exist, mixes types that do not compare, or is not a query at all.
     #[error("invalid query: {reason}")]

@@ -202,12 +202,8 @@ impl FileReader {
         batch_rows: usize,
         readahead: usize,
     ) -> BoxStream<'static, Result<RecordBatch>> {
-        let step = batch_rows.max(1) as u64;
-        let chunks = (rows.start..rows.end)
-            .step_by(step as usize)
-            .map(move |start| start..(start + step).min(rows.end));
         let this = self.clone();
-        stream::iter(chunks)
+        stream::iter(row_chunks(rows, batch_rows))
             .map(move |chunk| {
                 let this = this.clone();
                 let projection = projection.clone();
@@ -216,4 +212,12 @@ impl FileReader {
             .buffered(readahead.max(1))
             .boxed()
     }
+}
+
+/// `rows` in consecutive ranges of up to `batch_rows` rows (at least 1).
+pub(crate) fn row_chunks(rows: Range<u64>, batch_rows: usize) -> impl Iterator<Item = Range<u64>> {
+    let step = batch_rows.max(1) as u64;
+    (rows.start..rows.end)
+        .step_by(step as usize)
+        .map(move |start| start..(start + step).min(rows.end))
 }

@@ -1,18 +1,22 @@
 //! One fragment opened for reading: its data file and its deletion vector, and what they
 //! mean together: which rows are live, where the k-th live row is, and batches of live rows.
+//! Reads name the version's columns; [`FragmentPlan`] reads the file's columns they map to
+//! (see `columns.rs`) and decodes into the version's fields.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use arrow_array::{BooleanArray, RecordBatch};
-use futures::stream::{BoxStream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use roaring::RoaringBitmap;
-use shoal_format::FormatError;
+use shoal_format::{Fetched, FormatError, ReadPlan};
 use shoal_io::{ObjectLocation, ReadCost};
 
+use crate::columns::FileColumns;
 use crate::deletion;
 use crate::error::{Error, Result};
-use crate::file_reader::FileReader;
-use crate::manifest::Fragment;
+use crate::file_reader::{row_chunks, FileReader};
+use crate::manifest::{Fragment, Manifest};
 
 /// Batches being fetched and decoded at once per fragment.
 const READAHEAD: usize = 2;
@@ -24,13 +28,40 @@ pub(crate) struct OpenFragment {
     pub reader: FileReader,
     /// Deleted rows, by position in the data file.
     pub deleted: Option<Arc<RoaringBitmap>>,
+    /// The columns of the version it was opened for, in the data file.
+    pub columns: Arc<FileColumns>,
+}
+
+/// A read of some of the version's columns from one fragment's data file, planned.
+#[derive(Debug, Clone)]
+pub(crate) struct FragmentPlan {
+    plan: ReadPlan,
+    /// The version's columns read.
+    projection: Vec<usize>,
+    columns: Arc<FileColumns>,
+}
+
+impl FragmentPlan {
+    /// The byte ranges and pages of the file to read.
+    pub(crate) fn read_plan(&self) -> &ReadPlan {
+        &self.plan
+    }
+
+    /// Decodes the fetched bytes into the version's columns (`uri` names the file in
+    /// errors). CPU only.
+    pub(crate) fn decode(&self, fetched: &Fetched, uri: &str) -> Result<RecordBatch> {
+        let batch = self.plan.decode(fetched).map_err(Error::format(uri))?;
+        self.columns.conform(&self.projection, batch)
+    }
 }
 
 impl OpenFragment {
     /// Opens the data file and loads the deletion vector, concurrently, and checks that the
-    /// file is the one the manifest describes. Returns what the reads cost too.
+    /// file is the one the manifest describes; reads will name the columns of `manifest`.
+    /// Returns what the reads cost too.
     pub(crate) async fn open(
         root: &ObjectLocation,
+        manifest: &Manifest,
         fragment: &Fragment,
     ) -> Result<(Self, ReadCost)> {
         let location = root.child(&fragment.data.path);
@@ -40,13 +71,18 @@ impl OpenFragment {
         )?;
         cost += deletion_cost;
         let (bytes, rows) = (reader.metadata().file_len, reader.num_rows());
-        if (bytes, rows) != (fragment.data.size, fragment.data.rows) {
+        let columns = reader.schema().fields().len();
+        let data = &fragment.data;
+        if (bytes, rows, columns) != (data.size, data.rows, data.field_ids.len()) {
             return Err(Error::Format {
                 uri: reader.uri().to_string(),
                 error: FormatError::Corrupt(format!(
-                    "the data file has {bytes} bytes and {rows} rows, but the manifest says {} \
-                     bytes and {} rows: it was replaced or damaged",
-                    fragment.data.size, fragment.data.rows
+                    "the data file has {bytes} bytes, {rows} rows and {columns} columns, but \
+                     the manifest says {} bytes, {} rows and {} columns: it was replaced or \
+                     damaged",
+                    data.size,
+                    data.rows,
+                    data.field_ids.len()
                 )),
             });
         }
@@ -54,8 +90,56 @@ impl OpenFragment {
             fragment: fragment.clone(),
             reader,
             deleted,
+            columns: Arc::new(Self::columns_of(manifest, fragment)),
         };
         Ok((open, cost))
+    }
+
+    fn columns_of(manifest: &Manifest, fragment: &Fragment) -> FileColumns {
+        FileColumns::new(
+            manifest.schema.clone(),
+            &manifest.field_ids,
+            &fragment.data.field_ids,
+        )
+    }
+
+    /// This fragment, opened for another version (its reads name that version's columns).
+    pub(crate) fn for_version(self: &Arc<Self>, manifest: &Manifest) -> Arc<Self> {
+        if self.columns.is_for(&manifest.schema, &manifest.field_ids) {
+            return self.clone();
+        }
+        Arc::new(Self {
+            columns: Arc::new(Self::columns_of(manifest, &self.fragment)),
+            ..(**self).clone()
+        })
+    }
+
+    /// Plans reading rows `rows` of the version's columns `projection` (sync, no I/O).
+    pub(crate) fn plan_rows(&self, projection: &[usize], rows: Range<u64>) -> Result<FragmentPlan> {
+        let files = self.columns.file_projection(projection);
+        Ok(self.planned(self.reader.plan_rows(&files, rows)?, projection))
+    }
+
+    /// Plans taking rows `rows` (positions in the data file, any order) of the version's
+    /// columns `projection` (sync, no I/O).
+    pub(crate) fn plan_take(&self, projection: &[usize], rows: &[u64]) -> Result<FragmentPlan> {
+        let files = self.columns.file_projection(projection);
+        Ok(self.planned(self.reader.plan_take(&files, rows)?, projection))
+    }
+
+    fn planned(&self, plan: ReadPlan, projection: &[usize]) -> FragmentPlan {
+        FragmentPlan {
+            plan,
+            projection: projection.to_vec(),
+            columns: self.columns.clone(),
+        }
+    }
+
+    /// Fetches and decodes `plan`; decoding runs on the CPU pool.
+    pub(crate) async fn read(&self, plan: FragmentPlan) -> Result<RecordBatch> {
+        let fetched = self.reader.fetch(plan.read_plan()).await?;
+        let uri = self.reader.uri().to_string();
+        shoal_runtime::spawn_cpu(move || plan.decode(&fetched, &uri)).await?
     }
 
     /// About how much memory this keeps: the file's footer (or the whole file, when it was
@@ -103,16 +187,17 @@ impl OpenFragment {
         projection: Vec<usize>,
         batch_rows: usize,
     ) -> BoxStream<'static, Result<(u64, RecordBatch)>> {
-        let step = batch_rows.max(1) as u64;
-        self.reader
-            .stream(
-                projection,
-                0..self.fragment.data.rows,
-                batch_rows,
-                READAHEAD,
-            )
-            .enumerate()
-            .map(move |(i, batch)| batch.map(|b| (i as u64 * step, b)))
+        let this = self.clone();
+        stream::iter(row_chunks(0..self.fragment.data.rows, batch_rows))
+            .map(move |chunk| {
+                let (this, projection) = (this.clone(), projection.clone());
+                async move {
+                    let start = chunk.start;
+                    let plan = this.plan_rows(&projection, chunk)?;
+                    Ok((start, this.read(plan).await?))
+                }
+            })
+            .buffered(READAHEAD)
             .boxed()
     }
 

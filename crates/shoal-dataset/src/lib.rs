@@ -8,7 +8,8 @@
 //! - [`FileWriter`] streams record batches into a new Shoal file.
 //! - [`Dataset`] is one version of a dataset: fragments (Shoal files, each with an optional
 //!   deletion vector) listed by a manifest. It scans, takes by row offset or address,
-//!   deletes, compacts, tags versions and cleans up old ones; [`DatasetWriter`] writes a
+//!   deletes, compacts, adds, alters and drops columns, tags versions and cleans up old
+//!   ones; [`DatasetWriter`] writes a
 //!   create, append or overwrite. Every change commits as the next version with
 //!   put-if-not-exists, rebasing on concurrent changes it does not conflict with.
 //!
@@ -16,6 +17,7 @@
 
 mod change;
 mod cleanup;
+mod columns;
 mod commit;
 mod compact;
 mod data_files;
@@ -37,7 +39,9 @@ mod manifest;
 mod matches;
 mod projection;
 mod relocate;
+mod rewrite;
 mod scan;
+mod schema;
 mod search;
 mod session;
 mod site;
@@ -65,6 +69,7 @@ pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,
 };
+pub use schema::{ColumnAlteration, ColumnMaker, NewColumns};
 pub use search::{
     SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
     DISTANCE_COLUMN,

@@ -4,7 +4,9 @@
 //! (with a stable id per top-level field), and the fragments: each a data file (path relative
 //! to the dataset root, size, rows, so opening a fragment needs no size request) and an
 //! optional deletion file; and the vector indices of the version, each naming the fragments
-//! it covers (encoding 1.1 and later). Manifests are written once, with put-if-not-exists, to
+//! it covers (encoding 1.1 and later). Each data file records the field ids of its columns
+//! (encoding 1.2 and later; before, every file held exactly the schema's fields), so that a
+//! version's schema can drop, rename or add fields without rewriting files. Manifests are written once, with put-if-not-exists, to
 //! `_versions/<version>.manifest`; that write is the commit.
 //!
 //! The encoding (see `docs/format.md`, "Manifest") is framed like a Shoal file: magic and
@@ -21,7 +23,7 @@ use crate::framing::Kind;
 
 /// The manifest encoding this build writes and the newest it reads.
 pub const MANIFEST_MAJOR: u16 = 1;
-pub const MANIFEST_MINOR: u16 = 1;
+pub const MANIFEST_MINOR: u16 = 2;
 
 const MANIFEST: Kind = Kind {
     magic: *b"SHOALMAN",
@@ -106,6 +108,10 @@ pub struct DataFile {
     pub size: u64,
     /// Rows in the file, deleted ones included.
     pub rows: u64,
+    /// The field id (see [`Manifest::field_ids`]) of each of the file's columns, in file
+    /// order. A field of the version that the file lacks reads as nulls; a column whose id
+    /// the version no longer has (a dropped field) is never read.
+    pub field_ids: Vec<u32>,
 }
 
 /// A deletion vector of a fragment.
@@ -146,10 +152,19 @@ pub enum Operation {
         predicate: String,
         rows: u64,
     },
+    /// Columns `names` were added (as nulls, or computed: then every fragment was rewritten
+    /// in place with them).
+    AddColumns { names: Vec<String> },
+    /// Columns were renamed, made nullable or not, or cast (then every fragment was
+    /// rewritten in place); one description per column altered.
+    AlterColumns { alterations: Vec<String> },
+    /// Columns `names` were dropped from the schema (their data stays in the files).
+    DropColumns { names: Vec<String> },
 }
 
 impl Operation {
-    /// A short name: create, append, overwrite, delete, compact, create_index or update.
+    /// A short name: create, append, overwrite, delete, compact, create_index, update,
+    /// add_columns, alter_columns or drop_columns.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Create { .. } => "create",
@@ -159,7 +174,37 @@ impl Operation {
             Operation::Compact { .. } => "compact",
             Operation::CreateIndex { .. } => "create_index",
             Operation::Update { .. } => "update",
+            Operation::AddColumns { .. } => "add_columns",
+            Operation::AlterColumns { .. } => "alter_columns",
+            Operation::DropColumns { .. } => "drop_columns",
         }
+    }
+
+    /// Whether the operation wrote data files of the version's schema (rewritten fragments
+    /// included).
+    pub fn writes_data_files(&self) -> bool {
+        match self {
+            Operation::Create { .. }
+            | Operation::Append { .. }
+            | Operation::Overwrite { .. }
+            | Operation::Compact { .. }
+            | Operation::Update { .. } => true,
+            Operation::Delete { .. }
+            | Operation::CreateIndex { .. }
+            | Operation::AddColumns { .. }
+            | Operation::AlterColumns { .. }
+            | Operation::DropColumns { .. } => false,
+        }
+    }
+
+    /// Whether the operation changed the schema of an existing dataset.
+    pub fn changes_schema(&self) -> bool {
+        matches!(
+            self,
+            Operation::AddColumns { .. }
+                | Operation::AlterColumns { .. }
+                | Operation::DropColumns { .. }
+        )
     }
 }
 
@@ -189,6 +234,11 @@ impl std::fmt::Display for Operation {
             Operation::CreateIndex { name, rows } => {
                 write!(f, "create index {name} ({rows} rows)")
             }
+            Operation::AddColumns { names } => write!(f, "add columns {}", names.join(", ")),
+            Operation::AlterColumns { alterations } => {
+                write!(f, "alter columns ({})", alterations.join("; "))
+            }
+            Operation::DropColumns { names } => write!(f, "drop columns {}", names.join(", ")),
         }
     }
 }
@@ -216,6 +266,15 @@ impl Manifest {
             body.str(&f.data.path);
             body.varint(f.data.size);
             body.varint(f.data.rows);
+            if f.data.field_ids == self.field_ids {
+                body.u8(0);
+            } else {
+                body.u8(1);
+                body.len(f.data.field_ids.len());
+                for id in &f.data.field_ids {
+                    body.varint(u64::from(*id));
+                }
+            }
             match &f.deletion {
                 Some(d) => {
                     body.u8(1);
@@ -266,6 +325,11 @@ impl Manifest {
                 path: r.str("data file path")?.to_string(),
                 size: r.varint("data file size")?,
                 rows: r.varint("data file rows")?,
+                field_ids: match minor {
+                    // Before 1.2 every data file held exactly the schema's fields.
+                    0 | 1 => field_ids.clone(),
+                    _ => decode_file_field_ids(&mut r, &field_ids, id)?,
+                },
             };
             let deletion = match r.u8("deletion flag")? {
                 0 => None,
@@ -311,6 +375,32 @@ impl Manifest {
     }
 }
 
+/// A data file's field ids (encoding 1.2): `0` for the manifest's own, else `1`, a count and
+/// the ids, which must be distinct.
+fn decode_file_field_ids(
+    r: &mut WireReader,
+    field_ids: &[u32],
+    fragment: u64,
+) -> Result<Vec<u32>, FormatError> {
+    let corrupt = |m: String| FormatError::Corrupt(format!("manifest: fragment {fragment}: {m}"));
+    match r.u8("field ids flag")? {
+        0 => Ok(field_ids.to_vec()),
+        1 => {
+            let mut ids: Vec<u32> = Vec::new();
+            for _ in 0..r.count("file field id count")? {
+                let id = r.varint("file field id")?;
+                let id = u32::try_from(id).map_err(|_| corrupt(format!("field id {id}")))?;
+                if ids.contains(&id) {
+                    return Err(corrupt(format!("field id {id} appears twice")));
+                }
+                ids.push(id);
+            }
+            Ok(ids)
+        }
+        v => Err(corrupt(format!("field ids flag {v}"))),
+    }
+}
+
 // Index kinds. Never renumber: they are part of the on-disk format.
 const INDEX_IVF_PQ: u8 = 1;
 
@@ -352,6 +442,23 @@ const OP_DELETE: u8 = 4;
 const OP_COMPACT: u8 = 5;
 const OP_CREATE_INDEX: u8 = 6;
 const OP_UPDATE: u8 = 7;
+// 0x08 is kept for merge-insert.
+const OP_ADD_COLUMNS: u8 = 9;
+const OP_ALTER_COLUMNS: u8 = 10;
+const OP_DROP_COLUMNS: u8 = 11;
+
+fn encode_strs(w: &mut WireWriter, items: &[String]) {
+    w.len(items.len());
+    for item in items {
+        w.str(item);
+    }
+}
+
+fn decode_strs(r: &mut WireReader, what: &'static str) -> Result<Vec<String>, FormatError> {
+    (0..r.count(what)?)
+        .map(|_| Ok(r.str(what)?.to_string()))
+        .collect()
+}
 
 fn encode_operation(w: &mut WireWriter, op: &Operation) {
     match op {
@@ -392,6 +499,18 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.str(predicate);
             w.varint(*rows);
         }
+        Operation::AddColumns { names } => {
+            w.u8(OP_ADD_COLUMNS);
+            encode_strs(w, names);
+        }
+        Operation::AlterColumns { alterations } => {
+            w.u8(OP_ALTER_COLUMNS);
+            encode_strs(w, alterations);
+        }
+        Operation::DropColumns { names } => {
+            w.u8(OP_DROP_COLUMNS);
+            encode_strs(w, names);
+        }
     }
 }
 
@@ -422,6 +541,15 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
             assignments: r.str("assignments")?.to_string(),
             predicate: r.str("predicate")?.to_string(),
             rows: r.varint("rows")?,
+        },
+        OP_ADD_COLUMNS => Operation::AddColumns {
+            names: decode_strs(r, "added column")?,
+        },
+        OP_ALTER_COLUMNS => Operation::AlterColumns {
+            alterations: decode_strs(r, "alteration")?,
+        },
+        OP_DROP_COLUMNS => Operation::DropColumns {
+            names: decode_strs(r, "dropped column")?,
         },
         other => {
             return Err(FormatError::Corrupt(format!(
@@ -456,6 +584,7 @@ mod tests {
                         path: "data/a.shoal".into(),
                         size: 1234,
                         rows: 10,
+                        field_ids: vec![0, 1],
                     },
                     deletion: Some(DeletionFile {
                         path: "_deletions/0-7.bin".into(),
@@ -468,6 +597,8 @@ mod tests {
                         path: "data/b.shoal".into(),
                         size: 99,
                         rows: 5,
+                        // Written before field 1 was added, after field 3 was dropped.
+                        field_ids: vec![3, 0],
                     },
                     deletion: None,
                 },
@@ -493,20 +624,77 @@ mod tests {
         assert_eq!(decoded.num_rows(), 14);
     }
 
+    /// Re-frames `body` as encoding `minor`, with its crc.
+    fn framed(body: &[u8], minor: u16) -> Vec<u8> {
+        let mut bytes = MANIFEST.frame(body);
+        bytes[10..12].copy_from_slice(&minor.to_le_bytes());
+        bytes
+    }
+
+    /// The body of `m` in encoding 1.1: that of 1.2 without each fragment's field ids flag
+    /// (every file of `m` must hold the schema's fields, so each flag is 0).
+    fn body_1_1(m: &Manifest) -> Vec<u8> {
+        let bytes = m.encode();
+        let mut body = bytes[12..bytes.len() - 4].to_vec();
+        for f in m.fragments.iter().rev() {
+            assert_eq!(f.data.field_ids, m.field_ids);
+            let path = f.data.path.as_bytes();
+            let at = body.windows(path.len()).position(|w| w == path).unwrap();
+            let mut w = WireWriter::new();
+            w.varint(f.data.size);
+            w.varint(f.data.rows);
+            let flag = at + path.len() + w.into_inner().len();
+            assert_eq!(body[flag], 0, "the field ids flag");
+            body.remove(flag);
+        }
+        body
+    }
+
     #[test]
-    fn encoding_1_0_without_indices_still_reads() {
+    fn encodings_1_0_and_1_1_still_read_with_the_schema_as_each_file() {
         let mut m = sample();
+        m.fragments[1].data.field_ids = m.field_ids.clone();
+        let body = body_1_1(&m);
+        assert_eq!(Manifest::decode(&framed(&body, 1)).unwrap(), m);
+        // A 1.0 manifest is the 1.1 body without the index list.
         m.indices.clear();
-        let mut bytes = m.encode();
-        // A 1.0 manifest is the 1.1 body without the (here empty) index list.
-        let body_end = bytes.len() - 4;
-        assert_eq!(bytes[body_end - 1], 0, "the empty index count");
-        bytes.remove(body_end - 1);
-        let body_end = bytes.len() - 4;
-        let crc = crc32c::crc32c(&bytes[12..body_end]);
-        bytes[body_end..].copy_from_slice(&crc.to_le_bytes());
-        bytes[10..12].copy_from_slice(&0u16.to_le_bytes());
-        assert_eq!(Manifest::decode(&bytes).unwrap(), m);
+        let body = body_1_1(&m);
+        assert_eq!(body.last(), Some(&0), "the empty index count");
+        let body = &body[..body.len() - 1];
+        assert_eq!(Manifest::decode(&framed(body, 0)).unwrap(), m);
+    }
+
+    #[test]
+    fn files_with_the_schema_s_fields_cost_one_byte() {
+        let mut m = sample();
+        let own = m.encode().len();
+        m.fragments[1].data.field_ids = m.field_ids.clone();
+        assert_eq!(m.encode().len(), own - 3);
+        let mut twice = sample();
+        twice.fragments[1].data.field_ids = vec![3, 3];
+        let err = Manifest::decode(&twice.encode()).unwrap_err().to_string();
+        assert!(err.contains("fragment 4") && err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn schema_operations_round_trip() {
+        for operation in [
+            Operation::AddColumns {
+                names: vec!["a".into(), "b".into()],
+            },
+            Operation::AlterColumns {
+                alterations: vec!["x renamed to y".into()],
+            },
+            Operation::DropColumns {
+                names: vec!["z".into()],
+            },
+        ] {
+            let m = Manifest {
+                operation,
+                ..sample()
+            };
+            assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
+        }
     }
 
     #[test]
@@ -527,6 +715,6 @@ mod tests {
         let mut bytes = sample().encode();
         bytes[10..12].copy_from_slice(&(MANIFEST_MINOR + 1).to_le_bytes());
         let err = Manifest::decode(&bytes).unwrap_err().to_string();
-        assert!(err.contains("1.2") && err.contains("up to 1.1"), "{err}");
+        assert!(err.contains("1.3") && err.contains("up to 1.2"), "{err}");
     }
 }

@@ -12,11 +12,11 @@ use std::time::Instant;
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::SchemaRef;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use shoal_format::{Fetched, ReadPlan};
+use shoal_format::Fetched;
 
 use crate::dataset::{row_address, Dataset};
-use crate::error::{Error, Result};
-use crate::fragment::OpenFragment;
+use crate::error::Result;
+use crate::fragment::{FragmentPlan, OpenFragment};
 use crate::scan::stats::Collector;
 use crate::scan::ScanStats;
 
@@ -37,7 +37,7 @@ pub struct TakePlan {
 #[derive(Debug)]
 pub struct TakeTask {
     fragment: Arc<OpenFragment>,
-    plan: ReadPlan,
+    plan: FragmentPlan,
     collector: Arc<Collector>,
 }
 
@@ -149,7 +149,7 @@ impl Dataset {
                     }
                     rows
                 };
-                let plan = fragment.reader.plan_take(projection, &physical)?;
+                let plan = fragment.plan_take(projection, &physical)?;
                 Ok(TakeTask {
                     fragment,
                     plan,
@@ -247,7 +247,7 @@ impl TakeTask {
         let (fetched, cost) = self
             .fragment
             .reader
-            .fetch_with_priority(&self.plan, 0)
+            .fetch_with_priority(self.plan.read_plan(), 0)
             .await?;
         self.collector
             .fetched(started.elapsed(), cost, std::time::Duration::ZERO);
@@ -265,8 +265,7 @@ impl FetchedTake {
         let batch = self
             .task
             .plan
-            .decode(&self.fetched)
-            .map_err(Error::format(self.task.fragment.reader.uri()))?;
+            .decode(&self.fetched, self.task.fragment.reader.uri())?;
         self.task
             .collector
             .decoded(started.elapsed(), batch.num_rows() as u64);

@@ -3,27 +3,22 @@
 //! the matching ones with their new values (computed on the CPU pool, for those rows only);
 //! other fragments are untouched. Rows keep their order; the rewritten fragments' row
 //! addresses change. It rebases like a delete: it conflicts only with a concurrent change to
-//! a fragment it rewrote.
+//! a fragment it rewrote. The rewriting itself is `rewrite.rs`'s.
 
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_select::filter::filter_record_batch;
 use arrow_select::interleave::interleave;
-use futures::StreamExt;
 use roaring::RoaringBitmap;
-use shoal_format::WriteOptions;
 
-use crate::change::{Change, Rewritten};
-use crate::commit::{commit, discard};
-use crate::data_files::{DataFilesWriter, MAX_ROWS_PER_FILE};
+use crate::change::Change;
+use crate::commit::commit;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::filter::{RowFilter, RowUpdate};
 use crate::fragment::OpenFragment;
-
-/// Rows per batch while rewriting a fragment.
-const BATCH_ROWS: usize = 64 * 1024;
+use crate::rewrite::{Target, Transform};
 
 impl Dataset {
     /// Gives the rows matching `filter` (every live row without one) the values `update`
@@ -51,24 +46,23 @@ impl Dataset {
         if touched.is_empty() {
             return Ok(self.clone());
         }
-        let mut rewritten: Vec<Rewritten> = Vec::new();
-        let mut rows = 0;
-        for (index, matched) in touched {
-            match self.rewrite_updated(index, matched, &update).await {
-                Ok((done, changed)) => {
-                    rewritten.push(done);
-                    rows += changed;
-                }
-                Err(e) => {
-                    let paths: Vec<String> = rewritten
-                        .iter()
-                        .flat_map(|r| r.files.iter().map(|f| f.path.clone()))
-                        .collect();
-                    discard(self.root(), &paths).await;
-                    return Err(e);
-                }
-            }
-        }
+        let transforms = touched
+            .into_iter()
+            .map(|(index, matched)| {
+                let update = update.clone();
+                let transform: Transform = Arc::new(move |fragment, start, batch| {
+                    updated(fragment, start, batch, matched.as_deref(), update.as_ref())
+                });
+                (index, transform)
+            })
+            .collect();
+        let target = Target {
+            schema: self.schema(),
+            field_ids: self.manifest().field_ids.clone(),
+        };
+        let done = self.rewrite_fragments(transforms, &target).await?;
+        let rows = done.iter().map(|(_, changed)| changed).sum();
+        let rewritten = done.into_iter().map(|(r, _)| r).collect();
         let change = Change::Update {
             assignments: update.text().to_string(),
             predicate: filter.map(|f| f.text().to_string()).unwrap_or_default(),
@@ -77,50 +71,6 @@ impl Dataset {
         };
         let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
         Ok(self.with_manifest(manifest))
-    }
-
-    /// Writes the live rows of fragment `index` into new files, the rows in `matched` (all
-    /// live rows when `None`) updated; returns the rewrite and how many rows changed. On
-    /// failure nothing is left behind.
-    async fn rewrite_updated(
-        &self,
-        index: usize,
-        matched: Option<Arc<RoaringBitmap>>,
-        update: &Arc<dyn RowUpdate>,
-    ) -> Result<(Rewritten, u64)> {
-        let fragment = self.open_fragment(index).await?;
-        let mut writer = DataFilesWriter::new(
-            self.root().clone(),
-            self.schema(),
-            WriteOptions::default(),
-            MAX_ROWS_PER_FILE,
-        );
-        let projection: Vec<usize> = (0..self.schema().fields().len()).collect();
-        let mut batches = fragment.stream_all(projection, BATCH_ROWS);
-        let mut changed = 0;
-        while let Some(item) = batches.next().await {
-            let (fragment, matched, update) = (fragment.clone(), matched.clone(), update.clone());
-            let written = async {
-                let (start, batch) = item?;
-                let (batch, rows) = shoal_runtime::spawn_cpu(move || {
-                    updated(&fragment, start, batch, matched.as_deref(), update.as_ref())
-                })
-                .await??;
-                writer.write(&batch).await?;
-                Ok::<_, Error>(rows)
-            }
-            .await;
-            match written {
-                Ok(rows) => changed += rows,
-                Err(e) => {
-                    writer.abort().await?;
-                    return Err(e);
-                }
-            }
-        }
-        let files = writer.finish().await?;
-        let before = fragment.fragment.clone();
-        Ok((Rewritten { before, files }, changed))
     }
 }
 

@@ -1,13 +1,13 @@
 //! [`SqlUpdate`]: the assignments of an update (`col = expr, ...`) compiled once against a
 //! dataset schema: each parsed, its column found, its expression type-checked and cast to
-//! the column's type, planned into a physical expression evaluated on the rows to change.
+//! the column's type (`expr.rs`), planned into a physical expression evaluated on the rows to
+//! change.
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Schema, SchemaRef};
 use datafusion::common::DFSchema;
-use datafusion::logical_expr::ExprSchemable;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::sqlparser::ast::{AssignmentTarget, ObjectNamePart};
@@ -17,7 +17,7 @@ use datafusion::sql::sqlparser::tokenizer::Token;
 use shoal_dataset::{Error, Result, RowUpdate};
 
 use crate::errors::{filter_error, invalid};
-use crate::rewrite::sql_float_comparisons;
+use crate::expr::{evaluate_values, parse_value, plan_value};
 
 /// Assignments bound to a dataset schema.
 #[derive(Debug)]
@@ -65,18 +65,12 @@ impl SqlUpdate {
                     format!("column '{column}' is assigned twice"),
                 ));
             }
-            let expr = ctx.parse_sql_expr(&value, &full).map_err(error)?;
             let target = schema.field(at).data_type();
-            let expr = sql_float_comparisons(expr, &full)
-                .and_then(|e| e.cast_to(target, &full))
-                .map_err(error)?;
-            let physical = ctx.create_physical_expr(expr, &full).map_err(error)?;
-            // A dry run on no rows surfaces constant errors ('x' as a number) now.
-            physical
-                .evaluate(&RecordBatch::new_empty(input.clone()))
+            let expr = parse_value(&ctx, &full, &value, Some(target))
+                .and_then(|e| plan_value(&ctx, e, &input))
                 .map_err(error)?;
             assigned.push(at);
-            exprs.push(physical);
+            exprs.push(expr);
         }
         Ok(Self {
             text,
@@ -153,15 +147,7 @@ impl RowUpdate for SqlUpdate {
 
 impl SqlUpdate {
     fn evaluate(&self, batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
-        let error = |e| filter_error("", &self.text, e);
-        let batch = RecordBatch::try_new(self.input.clone(), batch.columns().to_vec())
-            .map_err(|e| error(e.into()))?;
-        self.exprs
-            .iter()
-            .map(|expr| {
-                let value = expr.evaluate(&batch).map_err(error)?;
-                value.into_array(batch.num_rows()).map_err(error)
-            })
-            .collect()
+        evaluate_values(&self.exprs, &self.input, batch)
+            .map_err(|e| filter_error("", &self.text, e))
     }
 }

@@ -13,13 +13,13 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 use arrow_select::filter::filter_record_batch;
-use shoal_format::{Fetched, ReadPlan};
+use shoal_format::Fetched;
 use shoal_io::ReadCost;
 
 use crate::dataset::row_address;
 use crate::error::{Error, Result};
 use crate::filter::RowFilter;
-use crate::fragment::OpenFragment;
+use crate::fragment::{FragmentPlan, OpenFragment};
 use crate::scan::plan::ROW_ADDRESS_COLUMN;
 
 /// What a filtered scan reads: the filter, the projected columns, and those of them the
@@ -47,7 +47,7 @@ pub(crate) struct Matched {
 /// the first match to the last (`range` is then that range, relative to the task's).
 #[derive(Debug)]
 struct RestRead {
-    plan: ReadPlan,
+    plan: FragmentPlan,
     fetched: Fetched,
     range: Option<Range<usize>>,
 }
@@ -67,21 +67,22 @@ impl Filtering {
     }
 
     /// The plan of the filter's columns over `rows`.
-    pub(crate) fn plan(&self, fragment: &OpenFragment, rows: Range<u64>) -> Result<ReadPlan> {
-        fragment.reader.plan_rows(self.filter.columns(), rows)
+    pub(crate) fn plan(&self, fragment: &OpenFragment, rows: Range<u64>) -> Result<FragmentPlan> {
+        fragment.plan_rows(self.filter.columns(), rows)
     }
 
     /// About how many bytes a task of `rows` holds at most once decoded: the filter's
     /// columns and every other projected column of the whole range.
     pub(crate) fn estimate(&self, fragment: &OpenFragment, rows: Range<u64>) -> Result<u64> {
-        let filter = self.plan(fragment, rows.clone())?.decoded_bytes_estimate();
+        let filter = self.plan(fragment, rows.clone())?;
         let rest = match self.rest.is_empty() {
             true => 0,
             false => fragment
-                .reader
                 .plan_rows(&self.rest, rows)?
+                .read_plan()
                 .decoded_bytes_estimate(),
         };
+        let filter = filter.read_plan().decoded_bytes_estimate();
         Ok(filter + rest)
     }
 
@@ -91,7 +92,7 @@ impl Filtering {
         self: &Arc<Self>,
         fragment: &Arc<OpenFragment>,
         rows: Range<u64>,
-        plan: ReadPlan,
+        plan: FragmentPlan,
         fetched: Fetched,
         priority: u64,
     ) -> Result<(Matched, ReadCost)> {
@@ -99,7 +100,7 @@ impl Filtering {
         let range = rows.clone();
         let (columns, mask, rest_plan) = shoal_runtime::spawn_cpu(move || {
             let uri = frag.reader.uri();
-            let columns = plan.decode(&fetched).map_err(Error::format(uri))?;
+            let columns = plan.decode(&fetched, uri)?;
             drop(fetched);
             let mask = this.matching(&frag, range.start, &columns)?;
             let rest = this.plan_rest(&frag, range, &mask)?;
@@ -117,7 +118,7 @@ impl Filtering {
         };
         let (fetched, cost) = fragment
             .reader
-            .fetch_with_priority(&rest_plan, priority)
+            .fetch_with_priority(rest_plan.read_plan(), priority)
             .await?;
         let rest = RestRead {
             plan: rest_plan,
@@ -170,7 +171,7 @@ impl Filtering {
         fragment: &OpenFragment,
         rows: Range<u64>,
         mask: &BooleanArray,
-    ) -> Result<Option<(ReadPlan, Option<Range<usize>>)>> {
+    ) -> Result<Option<(FragmentPlan, Option<Range<usize>>)>> {
         let positions: Vec<usize> = mask.values().set_indices().collect();
         let (Some(&first), Some(&last)) = (positions.first(), positions.last()) else {
             return Ok(None);
@@ -180,12 +181,13 @@ impl Filtering {
         }
         let reader = &fragment.reader;
         let span = rows.start + first as u64..rows.start + last as u64 + 1;
-        let range = reader.plan_rows(&self.rest, span)?;
+        let range = fragment.plan_rows(&self.rest, span)?;
         let absolute: Vec<u64> = positions.iter().map(|&p| rows.start + p as u64).collect();
-        let take = reader.plan_take(&self.rest, &absolute)?;
+        let take = fragment.plan_take(&self.rest, &absolute)?;
         let request = reader.request_cost_bytes();
-        let cost = |plan: &ReadPlan| -> Result<u64> {
+        let cost = |plan: &FragmentPlan| -> Result<u64> {
             let ranges = plan
+                .read_plan()
                 .missing_ranges(&Fetched::new())
                 .map_err(Error::format(reader.uri()))?;
             Ok(ranges.iter().map(|r| r.end - r.start + request).sum())
@@ -218,10 +220,7 @@ impl Matched {
         let rest = match self.rest {
             None => None,
             Some(read) => {
-                let batch = read
-                    .plan
-                    .decode(&read.fetched)
-                    .map_err(Error::format(uri))?;
+                let batch = read.plan.decode(&read.fetched, uri)?;
                 Some(match read.range {
                     None => batch,
                     Some(range) => {
@@ -231,7 +230,7 @@ impl Matched {
                 })
             }
         };
-        let schema = fragment.reader.schema();
+        let schema = fragment.columns.schema();
         let mut fields: Vec<Field> = Vec::with_capacity(filtering.projection.len() + 1);
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(fields.capacity());
         for &column in &filtering.projection {

@@ -284,7 +284,7 @@ impl Scanner {
                 live_before = to;
                 let (skip, keep_end) = (self.offset.max(from) - from, window_end.min(to) - from);
                 if live > 0 && keep_end > skip {
-                    let plan = fragment.reader.plan_rows(projection, start..end)?;
+                    let plan = fragment.plan_rows(projection, start..end)?;
                     tasks.push(ReadTask::new(
                         tasks.len() as u64,
                         fragment.clone(),

@@ -1,11 +1,12 @@
 //! Pruning: which row ranges of a fragment a filtered read can skip, decided from the
-//! min/max statistics and null counts in the footer before any data is fetched.
+//! min/max statistics and null counts in the footer before any data is fetched. A column the
+//! file lacks (added to the schema after the file was written) is all nulls.
 
 use std::ops::Range;
 
 use arrow_array::{new_null_array, Array, ArrayRef, UInt32Array, UInt64Array};
 use arrow_ord::ord::make_comparator;
-use arrow_schema::SortOptions;
+use arrow_schema::{DataType, SortOptions};
 use arrow_select::concat::concat;
 use arrow_select::take::take;
 use shoal_format::{bound_as_array, ColumnMeta};
@@ -26,10 +27,17 @@ pub(crate) fn prune(
     }
     let meta = fragment.reader.metadata();
     let uri = fragment.reader.uri();
+    let in_file = |c: usize| fragment.columns.in_file(c);
     let columns = filter
         .columns()
         .iter()
-        .map(|&c| column_stats(&meta.columns[c], ranges).map_err(Error::format(uri)))
+        .map(|&c| match in_file(c) {
+            Some(f) => column_stats(&meta.columns[f], ranges).map_err(Error::format(uri)),
+            None => Ok(null_stats(
+                fragment.columns.schema().field(c).data_type(),
+                ranges,
+            )),
+        })
         .collect::<Result<Vec<_>>>()?;
     let stats = RangeStats {
         columns,
@@ -55,7 +63,8 @@ pub(crate) fn prune(
     let pages = filter
         .columns()
         .iter()
-        .map(|&c| pages_within(&meta.columns[c], &skipped))
+        .filter_map(|&c| in_file(c))
+        .map(|f| pages_within(&meta.columns[f], &skipped))
         .sum();
     Ok((keep, pages))
 }
@@ -110,6 +119,15 @@ fn column_stats(
         max: take(maxs.as_ref(), &UInt32Array::from(max_at), None)?,
         nulls: UInt64Array::from(nulls),
     })
+}
+
+/// The statistics of a column the file lacks over each of `ranges`: every value null.
+fn null_stats(data_type: &DataType, ranges: &[Range<u64>]) -> ColumnRangeStats {
+    ColumnRangeStats {
+        min: new_null_array(data_type, ranges.len()),
+        max: new_null_array(data_type, ranges.len()),
+        nulls: ranges.iter().map(|r| r.end - r.start).collect(),
+    }
 }
 
 /// Nulls of `column` in `range`: exact when the range covers whole pages or its pages are

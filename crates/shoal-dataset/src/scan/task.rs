@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use arrow_array::{RecordBatch, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
-use shoal_format::{Fetched, ReadPlan};
+use shoal_format::Fetched;
 use shoal_io::{ByteBudget, Reservation, Ticket};
 
 use crate::dataset::row_address;
 use crate::error::{Error, Result};
-use crate::fragment::OpenFragment;
+use crate::fragment::{FragmentPlan, OpenFragment};
 use crate::scan::filtered::{Filtering, Matched};
 use crate::scan::plan::ROW_ADDRESS_COLUMN;
 use crate::scan::stats::Collector;
@@ -26,7 +26,7 @@ pub struct ReadTask {
     index: u64,
     fragment: Arc<OpenFragment>,
     rows: Range<u64>,
-    plan: ReadPlan,
+    plan: FragmentPlan,
     /// Live rows to drop from the front of the batch, and to keep after them (offset and
     /// limit of the scan).
     skip: usize,
@@ -70,14 +70,14 @@ impl ReadTask {
         index: u64,
         fragment: Arc<OpenFragment>,
         rows: Range<u64>,
-        plan: ReadPlan,
+        plan: FragmentPlan,
         skip: usize,
         keep: usize,
         row_addresses: bool,
         budget: Arc<ByteBudget>,
         collector: Arc<Collector>,
     ) -> Self {
-        let estimate = plan.decoded_bytes_estimate()
+        let estimate = plan.read_plan().decoded_bytes_estimate()
             + if row_addresses {
                 8 * (rows.end - rows.start)
             } else {
@@ -124,6 +124,7 @@ impl ReadTask {
     /// The byte ranges of the data file this task reads (before coalescing).
     pub fn byte_ranges(&self) -> Result<Vec<Range<u64>>> {
         self.plan
+            .read_plan()
             .missing_ranges(&Fetched::new())
             .map_err(Error::format(self.fragment.reader.uri()))
     }
@@ -146,7 +147,7 @@ impl ReadTask {
         let (bytes, mut cost) = self
             .fragment
             .reader
-            .fetch_with_priority(&self.plan, self.index)
+            .fetch_with_priority(self.plan.read_plan(), self.index)
             .await?;
         let fetched = match &self.filtering {
             None => Arrived::Bytes(bytes),
@@ -204,7 +205,7 @@ impl FetchedTask {
                 return Ok(ScanBatch { batch, reservation });
             }
         };
-        let batch = task.plan.decode(&fetched).map_err(Error::format(uri))?;
+        let batch = task.plan.decode(&fetched, uri)?;
         drop(fetched);
         let batch = if task.row_addresses {
             with_row_addresses(batch, task.fragment_id(), task.rows.clone())?

@@ -48,6 +48,7 @@ mod tests {
                 path: format!("data/{id}.shoal"),
                 size: 0,
                 rows,
+                field_ids: vec![0],
             },
             deletion: (deleted > 0).then(|| DeletionFile {
                 path: format!("_deletions/{id}.del"),
