@@ -8,9 +8,11 @@
 //! fragments, or a delete and an append, both land; a delete racing a compaction of the same
 //! fragment is a conflict, since applying both would lose the deletion). An index build fits
 //! anything but an overwrite (rows appended meanwhile are simply not covered yet; fragments
-//! compacted away are ignored by searches). A change that fits every missed version is
-//! applied again on top of the newest. Indices carry over to the next version, except
-//! through an overwrite.
+//! compacted away are ignored by searches). A merge-insert fits only an index build, or a
+//! delete that left every fragment it read unchanged: any change that adds rows could add a
+//! key it decided to insert (`merge_insert` then runs again on the newest version). A change
+//! that fits every missed version is applied again on top of the newest. Indices carry over
+//! to the next version, except through an overwrite.
 
 use arrow_schema::SchemaRef;
 
@@ -51,6 +53,19 @@ pub(crate) enum Change {
         predicate: String,
         rows: u64,
         rewritten: Vec<Rewritten>,
+    },
+    /// Rows merged in by key: new deletion vectors for the target rows replaced or deleted,
+    /// new fragments for the source rows written.
+    MergeInsert {
+        on: Vec<String>,
+        /// Every fragment holding a row whose key the source has, or a row deleted, as the
+        /// merge read it.
+        read: Vec<Fragment>,
+        deletions: Vec<DeletionUpdate>,
+        files: Vec<DataFile>,
+        inserted: u64,
+        updated: u64,
+        deleted: u64,
     },
 }
 
@@ -110,6 +125,18 @@ impl Change {
                 name: index.name.clone(),
                 rows: index.rows,
             },
+            Change::MergeInsert {
+                on,
+                inserted,
+                updated,
+                deleted,
+                ..
+            } => Operation::MergeInsert {
+                on: on.clone(),
+                inserted: *inserted,
+                updated: *updated,
+                deleted: *deleted,
+            },
         }
     }
 
@@ -120,14 +147,18 @@ impl Change {
             | Change::Append { files }
             | Change::Overwrite { files, .. }
             | Change::Compact { files, .. } => files.iter().map(|f| f.path.clone()).collect(),
-            Change::Delete { updates, .. } => updates
-                .iter()
-                .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
-                .collect(),
+            Change::Delete { updates, .. } => deletion_paths(updates).collect(),
             Change::CreateIndex { index } => vec![index.path.clone()],
             Change::Update { rewritten, .. } => rewritten
                 .iter()
                 .flat_map(|r| r.files.iter().map(|f| f.path.clone()))
+                .collect(),
+            Change::MergeInsert {
+                deletions, files, ..
+            } => files
+                .iter()
+                .map(|f| f.path.clone())
+                .chain(deletion_paths(deletions))
                 .collect(),
         }
     }
@@ -144,6 +175,13 @@ impl Change {
             Change::Delete { updates, .. } => updates.iter().all(|u| unchanged(&u.before)),
             Change::Compact { removed, .. } => removed.iter().all(unchanged),
             Change::Update { rewritten, .. } => rewritten.iter().all(|r| unchanged(&r.before)),
+            Change::MergeInsert { read, .. } => match theirs.operation {
+                Operation::CreateIndex { .. } => true,
+                Operation::Delete { .. } => read.iter().all(unchanged),
+                // Everything else adds rows (or replaces them), possibly with keys the merge
+                // did not see.
+                _ => false,
+            },
         }
     }
 
@@ -197,17 +235,7 @@ impl Change {
                 fragments.extend(new_fragments(files, next_fragment_id));
                 next_fragment_id += files.len() as u64;
             }
-            Change::Delete { updates, .. } => {
-                for update in updates {
-                    let at = position(&fragments, &update.before).ok_or_else(conflict)?;
-                    match &update.after {
-                        Some(after) => fragments[at].deletion = Some(after.clone()),
-                        None => {
-                            fragments.remove(at);
-                        }
-                    }
-                }
-            }
+            Change::Delete { updates, .. } => apply_deletions(&mut fragments, updates, conflict)?,
             Change::Compact { removed, files } => {
                 let mut first = usize::MAX;
                 for before in removed {
@@ -231,6 +259,13 @@ impl Change {
                     next_fragment_id += r.files.len() as u64;
                     fragments.splice(at..=at, added);
                 }
+            }
+            Change::MergeInsert {
+                deletions, files, ..
+            } => {
+                apply_deletions(&mut fragments, deletions, conflict)?;
+                fragments.extend(new_fragments(files, next_fragment_id));
+                next_fragment_id += files.len() as u64;
             }
             Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
         }
@@ -258,6 +293,32 @@ fn new_fragments(files: &[DataFile], next_id: u64) -> Vec<Fragment> {
             deletion: None,
         })
         .collect()
+}
+
+/// Points each updated fragment at its new deletion file (drops it when every row is
+/// deleted); a conflict when one is not in `fragments` as it was.
+fn apply_deletions(
+    fragments: &mut Vec<Fragment>,
+    updates: &[DeletionUpdate],
+    conflict: impl Fn() -> Error,
+) -> Result<()> {
+    for update in updates {
+        let at = position(fragments, &update.before).ok_or_else(&conflict)?;
+        match &update.after {
+            Some(after) => fragments[at].deletion = Some(after.clone()),
+            None => {
+                fragments.remove(at);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deletion files written for `updates`.
+fn deletion_paths(updates: &[DeletionUpdate]) -> impl Iterator<Item = String> + '_ {
+    updates
+        .iter()
+        .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
 }
 
 /// Where `before` is in `fragments`, if it is there unchanged.

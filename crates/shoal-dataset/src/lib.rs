@@ -8,7 +8,8 @@
 //! - [`FileWriter`] streams record batches into a new Shoal file.
 //! - [`Dataset`] is one version of a dataset: fragments (Shoal files, each with an optional
 //!   deletion vector) listed by a manifest. It scans, takes by row offset or address,
-//!   deletes, compacts, tags versions and cleans up old ones; [`DatasetWriter`] writes a
+//!   deletes, updates, merges rows in by key ([`Dataset::merge_insert`]), compacts, tags
+//!   versions and cleans up old ones; [`DatasetWriter`] writes a
 //!   create, append or overwrite. Every change commits as the next version with
 //!   put-if-not-exists, rebasing on concurrent changes it does not conflict with.
 //!
@@ -35,6 +36,7 @@ mod layout;
 mod lru;
 mod manifest;
 mod matches;
+mod merge;
 mod projection;
 mod scan;
 mod search;
@@ -58,6 +60,10 @@ pub use index_coverage::IndexCoverage;
 pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
+};
+pub use merge::{
+    MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES, RETRY_BASE_PAUSE,
+    RETRY_MAX_PAUSE,
 };
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,

@@ -146,10 +146,20 @@ pub enum Operation {
         predicate: String,
         rows: u64,
     },
+    /// Source rows were merged in by the key columns `on`: `inserted` rows had a key the
+    /// version did not have, `updated` rows replaced the rows of their key, and `deleted`
+    /// rows whose key the source did not have were deleted.
+    MergeInsert {
+        on: Vec<String>,
+        inserted: u64,
+        updated: u64,
+        deleted: u64,
+    },
 }
 
 impl Operation {
-    /// A short name: create, append, overwrite, delete, compact, create_index or update.
+    /// A short name: create, append, overwrite, delete, compact, create_index, update or
+    /// merge_insert.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Create { .. } => "create",
@@ -159,6 +169,7 @@ impl Operation {
             Operation::Compact { .. } => "compact",
             Operation::CreateIndex { .. } => "create_index",
             Operation::Update { .. } => "update",
+            Operation::MergeInsert { .. } => "merge_insert",
         }
     }
 }
@@ -189,6 +200,16 @@ impl std::fmt::Display for Operation {
             Operation::CreateIndex { name, rows } => {
                 write!(f, "create index {name} ({rows} rows)")
             }
+            Operation::MergeInsert {
+                on,
+                inserted,
+                updated,
+                deleted,
+            } => write!(
+                f,
+                "merge_insert on ({}) ({inserted} inserted, {updated} updated, {deleted} deleted)",
+                on.join(", ")
+            ),
         }
     }
 }
@@ -352,6 +373,7 @@ const OP_DELETE: u8 = 4;
 const OP_COMPACT: u8 = 5;
 const OP_CREATE_INDEX: u8 = 6;
 const OP_UPDATE: u8 = 7;
+const OP_MERGE_INSERT: u8 = 8;
 
 fn encode_operation(w: &mut WireWriter, op: &Operation) {
     match op {
@@ -392,6 +414,21 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.str(predicate);
             w.varint(*rows);
         }
+        Operation::MergeInsert {
+            on,
+            inserted,
+            updated,
+            deleted,
+        } => {
+            w.u8(OP_MERGE_INSERT);
+            w.len(on.len());
+            for column in on {
+                w.str(column);
+            }
+            w.varint(*inserted);
+            w.varint(*updated);
+            w.varint(*deleted);
+        }
     }
 }
 
@@ -423,6 +460,18 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
             predicate: r.str("predicate")?.to_string(),
             rows: r.varint("rows")?,
         },
+        OP_MERGE_INSERT => {
+            let mut on = Vec::new();
+            for _ in 0..r.count("key column count")? {
+                on.push(r.str("key column")?.to_string());
+            }
+            Operation::MergeInsert {
+                on,
+                inserted: r.varint("inserted")?,
+                updated: r.varint("updated")?,
+                deleted: r.varint("deleted")?,
+            }
+        }
         other => {
             return Err(FormatError::Corrupt(format!(
                 "manifest: unknown operation {other}"
@@ -491,6 +540,22 @@ mod tests {
         let decoded = Manifest::decode(&m.encode()).unwrap();
         assert_eq!(decoded, m);
         assert_eq!(decoded.num_rows(), 14);
+    }
+
+    #[test]
+    fn merge_insert_operations_round_trip() {
+        let mut m = sample();
+        m.operation = Operation::MergeInsert {
+            on: vec!["id".into(), "text".into()],
+            inserted: 3,
+            updated: 2,
+            deleted: 1,
+        };
+        assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
+        assert_eq!(
+            m.operation.to_string(),
+            "merge_insert on (id, text) (3 inserted, 2 updated, 1 deleted)"
+        );
     }
 
     #[test]
