@@ -61,10 +61,7 @@ pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
 };
-pub use merge::{
-    MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES, RETRY_BASE_PAUSE,
-    RETRY_MAX_PAUSE,
-};
+pub use merge::{MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
     DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,

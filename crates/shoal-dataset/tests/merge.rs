@@ -447,7 +447,7 @@ async fn a_merge_behind_a_concurrent_change_runs_again_on_the_latest_version() {
         assert!(matches!(err, Error::Conflict { .. }), "{err}");
         let text = err.to_string();
         assert!(
-            text.contains("merge_insert on (k, n)") && text.contains("the last"),
+            text.contains("merge_insert on (k, n)") && text.contains("on its attempt 1 of 1,"),
             "{text}"
         );
         assert_eq!(data_files(uri).await, files);

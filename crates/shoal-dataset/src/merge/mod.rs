@@ -9,9 +9,9 @@
 //! whatever their type (encoded with `arrow-row`); a key with a null in any of its columns
 //! matches nothing, as in SQL. Several live rows of one key all match its source row.
 //!
-//! **How.** [`source`] reads the source whole, checks its schema and indexes its keys (on
-//! the CPU pool), refusing a key that appears twice. [`join`] scans the version's key
-//! columns only, with row addresses, and looks each key up (on the CPU pool). [`attempt`]
+//! **How.** `source.rs` reads the source whole, checks its schema and indexes its keys (on
+//! the CPU pool), refusing a key that appears twice. `join.rs` scans the version's key
+//! columns only, with row addresses, and looks each key up (on the CPU pool). `attempt.rs`
 //! then writes the source rows to keep as new fragments (through the data-file writer) and
 //! the deletion vectors of the target rows replaced or deleted (through `delete`'s writer),
 //! and commits them as one change.
@@ -29,10 +29,10 @@
 //! the rewrites of `update` and `compact`, an overwrite) or that deletes rows of a fragment
 //! the merge read a match from or deletes from (see `change.rs`). On a conflict the
 //! attempt's files are deleted and the merge runs again against the latest version, after a
-//! pause that doubles each time (from [`RETRY_BASE_PAUSE`] up to [`RETRY_MAX_PAUSE`]) with
-//! random jitter, at most [`MergeInsertBuilder::conflict_retries`] times; then the conflict
-//! is returned. So two concurrent merges of the same new key never both insert it: the
-//! later commit sees the earlier one's row, or fails.
+//! pause that doubles each time (from 20 ms up to 2 s) with random jitter, at most
+//! [`MergeInsertBuilder::conflict_retries`] times; then the conflict is returned. So two
+//! concurrent merges of the same new key never both insert it: the later commit sees the
+//! earlier one's row, or fails.
 //!
 //! **Memory.** The source is held in memory whole, with, per row, its encoded key and a
 //! hash-map entry (about the key's bytes plus 40 bytes); a source larger than memory should
@@ -58,9 +58,9 @@ use crate::filter::RowFilter;
 use source::Source;
 
 /// The pause before the first re-run after a conflict; it doubles with each one.
-pub const RETRY_BASE_PAUSE: Duration = Duration::from_millis(20);
+const RETRY_BASE_PAUSE: Duration = Duration::from_millis(20);
 /// The longest pause between re-runs.
-pub const RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
+const RETRY_MAX_PAUSE: Duration = Duration::from_secs(2);
 /// Re-runs after conflicts unless [`MergeInsertBuilder::conflict_retries`] says otherwise.
 pub const DEFAULT_CONFLICT_RETRIES: u32 = 10;
 
@@ -172,7 +172,7 @@ impl MergeInsertBuilder {
                 }) => {
                     return Err(Error::Conflict {
                         uri,
-                        mine: format!("{mine} (its attempt {attempts}, the last)"),
+                        mine: format!("{mine}, on its attempt {attempts} of {attempts},"),
                         theirs,
                         version,
                     })
