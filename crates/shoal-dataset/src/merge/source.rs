@@ -113,7 +113,7 @@ impl Keys {
     }
 
     /// The key columns of `batch`, a batch of the whole schema.
-    pub(super) fn key_columns(&self, batch: &RecordBatch) -> Vec<ArrayRef> {
+    fn key_columns(&self, batch: &RecordBatch) -> Vec<ArrayRef> {
         self.columns
             .iter()
             .map(|&c| batch.column(c).clone())
