@@ -8,9 +8,11 @@
 //! fragments, or a delete and an append, both land; a delete racing a compaction of the same
 //! fragment is a conflict, since applying both would lose the deletion). An index build fits
 //! anything but an overwrite (rows appended meanwhile are simply not covered yet; fragments
-//! compacted away are ignored by searches). A change that fits every missed version is
-//! applied again on top of the newest. Indices carry over to the next version, except
-//! through an overwrite.
+//! compacted away are ignored by searches). A merge-insert fits only an index build, or a
+//! delete that left every fragment it read unchanged: any change that adds rows could add a
+//! key it decided to insert (`merge_insert` then runs again on the newest version). A change
+//! that fits every missed version is applied again on top of the newest. Indices carry over
+//! to the next version, except through an overwrite.
 //!
 //! Schema changes (add, alter, drop columns) do not combine with data written meanwhile:
 //! files written against one schema must not land in a version of another. So a schema
@@ -62,6 +64,19 @@ pub(crate) enum Change {
     /// The schema changed: fields added, altered or dropped; some fragments' data files
     /// maybe replaced by files of the same rows holding the new schema's columns.
     Schema(SchemaChange),
+    /// Rows merged in by key: new deletion vectors for the target rows replaced or deleted,
+    /// new fragments for the source rows written.
+    MergeInsert {
+        on: Vec<String>,
+        /// Every fragment holding a row whose key the source has, or a row deleted, as the
+        /// merge read it.
+        read: Vec<Fragment>,
+        deletions: Vec<DeletionUpdate>,
+        files: Vec<DataFile>,
+        inserted: u64,
+        updated: u64,
+        deleted: u64,
+    },
 }
 
 /// A new schema, and what goes with it.
@@ -144,6 +159,18 @@ impl Change {
                 rows: index.rows,
             },
             Change::Schema(change) => change.operation.clone(),
+            Change::MergeInsert {
+                on,
+                inserted,
+                updated,
+                deleted,
+                ..
+            } => Operation::MergeInsert {
+                on: on.clone(),
+                inserted: *inserted,
+                updated: *updated,
+                deleted: *deleted,
+            },
         }
     }
 
@@ -154,10 +181,7 @@ impl Change {
             | Change::Append { files }
             | Change::Overwrite { files, .. }
             | Change::Compact { files, .. } => files.iter().map(|f| f.path.clone()).collect(),
-            Change::Delete { updates, .. } => updates
-                .iter()
-                .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
-                .collect(),
+            Change::Delete { updates, .. } => deletion_paths(updates).collect(),
             Change::CreateIndex { index } => vec![index.path.clone()],
             Change::Update { rewritten, .. } => rewritten
                 .iter()
@@ -167,6 +191,13 @@ impl Change {
                 .replaced
                 .iter()
                 .map(|r| r.after.path.clone())
+                .collect(),
+            Change::MergeInsert {
+                deletions, files, ..
+            } => files
+                .iter()
+                .map(|f| f.path.clone())
+                .chain(deletion_paths(deletions))
                 .collect(),
         }
     }
@@ -196,6 +227,13 @@ impl Change {
                 .replaced
                 .iter()
                 .all(|r| replaceable(&theirs.fragments, r).is_some()),
+            Change::MergeInsert { read, .. } => match theirs.operation {
+                Operation::CreateIndex { .. } => true,
+                Operation::Delete { .. } => read.iter().all(unchanged),
+                // Everything else adds rows (or replaces them), possibly with keys the merge
+                // did not see.
+                _ => false,
+            },
         }
     }
 
@@ -249,17 +287,7 @@ impl Change {
                 fragments.extend(new_fragments(files, next_fragment_id));
                 next_fragment_id += files.len() as u64;
             }
-            Change::Delete { updates, .. } => {
-                for update in updates {
-                    let at = position(&fragments, &update.before).ok_or_else(conflict)?;
-                    match &update.after {
-                        Some(after) => fragments[at].deletion = Some(after.clone()),
-                        None => {
-                            fragments.remove(at);
-                        }
-                    }
-                }
-            }
+            Change::Delete { updates, .. } => apply_deletions(&mut fragments, updates, conflict)?,
             Change::Compact { removed, files } => {
                 let mut first = usize::MAX;
                 for before in removed {
@@ -293,6 +321,13 @@ impl Change {
                     change.field_ids.contains(&i.field_id)
                         && !change.recomputed.contains(&i.field_id)
                 });
+            }
+            Change::MergeInsert {
+                deletions, files, ..
+            } => {
+                apply_deletions(&mut fragments, deletions, conflict)?;
+                fragments.extend(new_fragments(files, next_fragment_id));
+                next_fragment_id += files.len() as u64;
             }
             Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
         }
@@ -332,6 +367,32 @@ fn replaceable(fragments: &[Fragment], r: &Replaced) -> Option<usize> {
     fragments
         .iter()
         .position(|f| f.id == r.fragment_id && f.data == r.before)
+}
+
+/// Points each updated fragment at its new deletion file (drops it when every row is
+/// deleted); a conflict when one is not in `fragments` as it was.
+fn apply_deletions(
+    fragments: &mut Vec<Fragment>,
+    updates: &[DeletionUpdate],
+    conflict: impl Fn() -> Error,
+) -> Result<()> {
+    for update in updates {
+        let at = position(fragments, &update.before).ok_or_else(&conflict)?;
+        match &update.after {
+            Some(after) => fragments[at].deletion = Some(after.clone()),
+            None => {
+                fragments.remove(at);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deletion files written for `updates`.
+fn deletion_paths(updates: &[DeletionUpdate]) -> impl Iterator<Item = String> + '_ {
+    updates
+        .iter()
+        .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
 }
 
 /// Where `before` is in `fragments`, if it is there unchanged.

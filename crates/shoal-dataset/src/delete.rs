@@ -66,6 +66,23 @@ impl Dataset {
         predicate: String,
         touched: Vec<(usize, RoaringBitmap)>,
     ) -> Result<Dataset> {
+        let updates = self.write_deletions(touched).await?;
+        if updates.is_empty() {
+            return Ok(self.clone());
+        }
+        let change = Change::Delete { predicate, updates };
+        let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
+        Ok(self.with_manifest(manifest))
+    }
+
+    /// The new deletion vectors of the fragments at `index` (in manifest order) with rows
+    /// `rows` deleted as well, written (only once every fragment has been evaluated, so a
+    /// failure part way writes nothing; on failure what was written is deleted). Fragments
+    /// whose rows were all deleted already are left out.
+    pub(crate) async fn write_deletions(
+        &self,
+        touched: Vec<(usize, RoaringBitmap)>,
+    ) -> Result<Vec<DeletionUpdate>> {
         let pending: Vec<Option<Pending>> = stream::iter(touched)
             .map(|(index, rows)| async move {
                 let fragment = self.open_fragment(index).await?;
@@ -74,21 +91,7 @@ impl Dataset {
             .buffered(FRAGMENTS_AT_ONCE)
             .try_collect()
             .await?;
-        self.commit_deletions(predicate, pending).await
-    }
-
-    /// Writes the new deletion files (only once every fragment has been evaluated, so a
-    /// failure part way writes nothing) and commits them.
-    async fn commit_deletions(
-        &self,
-        predicate: String,
-        pending: Vec<Option<Pending>>,
-    ) -> Result<Dataset> {
-        let pending: Vec<Pending> = pending.into_iter().flatten().collect();
-        if pending.is_empty() {
-            return Ok(self.clone());
-        }
-        let written: Vec<Result<DeletionUpdate>> = stream::iter(pending)
+        let written: Vec<Result<DeletionUpdate>> = stream::iter(pending.into_iter().flatten())
             .map(|p| async move {
                 let after = if p.deleted.len() == p.before.data.rows {
                     None
@@ -111,13 +114,15 @@ impl Dataset {
                 Err(e) => failure = failure.or(Some(e)),
             }
         }
-        let change = Change::Delete { predicate, updates };
         if let Some(e) = failure {
-            discard(self.root(), &change.written_paths()).await;
+            let paths: Vec<String> = updates
+                .iter()
+                .filter_map(|u| u.after.as_ref().map(|d| d.path.clone()))
+                .collect();
+            discard(self.root(), &paths).await;
             return Err(e);
         }
-        let manifest = commit(self.root(), Some(self.manifest().clone()), &change).await?;
-        Ok(self.with_manifest(manifest))
+        Ok(updates)
     }
 }
 

@@ -164,6 +164,20 @@ pub enum Error {
     #[error("query failed: {reason}")]
     QueryFailed { reason: String },
 
+    /// A merge-insert source with more than one row of the same key: which one should
+    /// win is ambiguous.
+    #[error(
+        "'{uri}': the merge_insert source has more than one row with key {key} (on {on}); \
+         give each key at most one row"
+    )]
+    DuplicateKey {
+        uri: String,
+        /// The key columns, comma separated.
+        on: String,
+        /// The key's values, as `column = value` pairs.
+        key: String,
+    },
+
     /// A row address or offset that does not name a live row of the version.
     #[error("'{uri}' version {version}: {reason}")]
     RowNotFound {

@@ -8,8 +8,8 @@
 //! - [`FileWriter`] streams record batches into a new Shoal file.
 //! - [`Dataset`] is one version of a dataset: fragments (Shoal files, each with an optional
 //!   deletion vector) listed by a manifest. It scans, takes by row offset or address,
-//!   deletes, compacts, adds, alters and drops columns, tags versions and cleans up old
-//!   ones; [`DatasetWriter`] writes a
+//!   deletes, updates, merges rows in by key ([`Dataset::merge_insert`]), compacts, adds,
+//!   alters and drops columns, tags versions and cleans up old ones; [`DatasetWriter`] writes a
 //!   create, append or overwrite. Every change commits as the next version with
 //!   put-if-not-exists, rebasing on concurrent changes it does not conflict with.
 //!
@@ -37,6 +37,7 @@ mod layout;
 mod lru;
 mod manifest;
 mod matches;
+mod merge;
 mod projection;
 mod relocate;
 mod rewrite;
@@ -64,6 +65,7 @@ pub use manifest::{
     DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
     MANIFEST_MINOR,
 };
+pub use merge::{MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES};
 pub use relocate::{copy_dataset, destroy_dataset};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,

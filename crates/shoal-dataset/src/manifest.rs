@@ -160,11 +160,20 @@ pub enum Operation {
     AlterColumns { alterations: Vec<String> },
     /// Columns `names` were dropped from the schema (their data stays in the files).
     DropColumns { names: Vec<String> },
+    /// Source rows were merged in by the key columns `on`: `inserted` rows had a key the
+    /// version did not have, `updated` rows replaced the rows of their key, and `deleted`
+    /// rows whose key the source did not have were deleted.
+    MergeInsert {
+        on: Vec<String>,
+        inserted: u64,
+        updated: u64,
+        deleted: u64,
+    },
 }
 
 impl Operation {
     /// A short name: create, append, overwrite, delete, compact, create_index, update,
-    /// add_columns, alter_columns or drop_columns.
+    /// merge_insert, add_columns, alter_columns or drop_columns.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Create { .. } => "create",
@@ -177,6 +186,7 @@ impl Operation {
             Operation::AddColumns { .. } => "add_columns",
             Operation::AlterColumns { .. } => "alter_columns",
             Operation::DropColumns { .. } => "drop_columns",
+            Operation::MergeInsert { .. } => "merge_insert",
         }
     }
 
@@ -188,7 +198,8 @@ impl Operation {
             | Operation::Append { .. }
             | Operation::Overwrite { .. }
             | Operation::Compact { .. }
-            | Operation::Update { .. } => true,
+            | Operation::Update { .. }
+            | Operation::MergeInsert { .. } => true,
             Operation::Delete { .. }
             | Operation::CreateIndex { .. }
             | Operation::AddColumns { .. }
@@ -239,6 +250,16 @@ impl std::fmt::Display for Operation {
                 write!(f, "alter columns ({})", alterations.join("; "))
             }
             Operation::DropColumns { names } => write!(f, "drop columns {}", names.join(", ")),
+            Operation::MergeInsert {
+                on,
+                inserted,
+                updated,
+                deleted,
+            } => write!(
+                f,
+                "merge_insert on ({}) ({inserted} inserted, {updated} updated, {deleted} deleted)",
+                on.join(", ")
+            ),
         }
     }
 }
@@ -442,7 +463,7 @@ const OP_DELETE: u8 = 4;
 const OP_COMPACT: u8 = 5;
 const OP_CREATE_INDEX: u8 = 6;
 const OP_UPDATE: u8 = 7;
-// 0x08 is kept for merge-insert.
+const OP_MERGE_INSERT: u8 = 8;
 const OP_ADD_COLUMNS: u8 = 9;
 const OP_ALTER_COLUMNS: u8 = 10;
 const OP_DROP_COLUMNS: u8 = 11;
@@ -511,6 +532,18 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.u8(OP_DROP_COLUMNS);
             encode_strs(w, names);
         }
+        Operation::MergeInsert {
+            on,
+            inserted,
+            updated,
+            deleted,
+        } => {
+            w.u8(OP_MERGE_INSERT);
+            encode_strs(w, on);
+            w.varint(*inserted);
+            w.varint(*updated);
+            w.varint(*deleted);
+        }
     }
 }
 
@@ -550,6 +583,12 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
         },
         OP_DROP_COLUMNS => Operation::DropColumns {
             names: decode_strs(r, "dropped column")?,
+        },
+        OP_MERGE_INSERT => Operation::MergeInsert {
+            on: decode_strs(r, "key column")?,
+            inserted: r.varint("inserted")?,
+            updated: r.varint("updated")?,
+            deleted: r.varint("deleted")?,
         },
         other => {
             return Err(FormatError::Corrupt(format!(
@@ -648,6 +687,22 @@ mod tests {
             body.remove(flag);
         }
         body
+    }
+
+    #[test]
+    fn merge_insert_operations_round_trip() {
+        let mut m = sample();
+        m.operation = Operation::MergeInsert {
+            on: vec!["id".into(), "text".into()],
+            inserted: 3,
+            updated: 2,
+            deleted: 1,
+        };
+        assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
+        assert_eq!(
+            m.operation.to_string(),
+            "merge_insert on (id, text) (3 inserted, 2 updated, 1 deleted)"
+        );
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::layout::{self, OwnFile};
 /// Requests in flight at once.
 const AT_ONCE: usize = 16;
 
-/// Deletes every file of the dataset at `root`; returns how many were deleted.
+/// Deletes every file of the dataset at `root`, and on local disk the folders they leave
+/// empty; returns how many files were deleted.
 pub async fn destroy_dataset(root: &ObjectLocation) -> Result<u64> {
     let mut deleted = 0;
     for group in own_files(root).await? {
@@ -25,6 +26,12 @@ pub async fn destroy_dataset(root: &ObjectLocation) -> Result<u64> {
             shoal_io::delete(&root.child(&path)).await
         })
         .await?;
+    }
+    if let Some(directory) = root.local_path() {
+        for folder in layout::FOLDERS.iter().chain([&""]) {
+            // Fails, as it should, on a folder that still holds someone else's files.
+            let _ = std::fs::remove_dir(directory.join(folder));
+        }
     }
     Ok(deleted)
 }

@@ -5,71 +5,32 @@
 //! server runs, on S3.
 //!
 //! The writer processes are this test binary again, running the ignored test [`worker`]
-//! with its task in the environment.
+//! with its task in the environment (see `support/workers.rs`).
 
 mod support;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use arrow_array::RecordBatch;
 use rand::{Rng, SeedableRng};
 use shoal_dataset::{CompactOptions, Dataset, Operation, WriteMode};
-use support::{batch, ids, uris, write, DeleteWhere};
-
-const TASK: &str = "SHOAL_TEST_WORKER_TASK";
-const URI: &str = "SHOAL_TEST_WORKER_URI";
-const INDEX: &str = "SHOAL_TEST_WORKER_INDEX";
-/// Lines of the worker's stdout that report its progress start with this.
-const MARK: &str = "@@ ";
+use support::workers::{report, shared_uris, spawn_worker, worker_task, MARK};
+use support::{batch, ids, write, DeleteWhere};
 
 const WRITERS: i64 = 8;
 const APPENDS_PER_WRITER: i64 = 50;
 const ROWS_PER_APPEND: i64 = 3;
 
-/// The URIs of [`uris`] that other processes can reach (an in-memory store is per process).
-fn shared_uris(test: &str) -> (tempfile::TempDir, Vec<String>) {
-    let (dir, uris) = uris(test);
-    let shared = uris
-        .into_iter()
-        .filter(|u| !u.starts_with("memory://"))
-        .collect();
-    (dir, shared)
-}
-
-/// Starts this binary as a worker process doing `task` on the dataset at `uri`.
-fn spawn_worker(task: &str, uri: &str, index: i64) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "worker",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(TASK, task)
-        .env(URI, uri)
-        .env(INDEX, index.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap()
-}
-
 /// The entry point of worker processes; does nothing when run as a test.
 #[test]
 #[ignore = "the writer process that the other tests of this file start"]
 fn worker() {
-    let (Ok(task), Ok(uri), Ok(index)) = (
-        std::env::var(TASK),
-        std::env::var(URI),
-        std::env::var(INDEX),
-    ) else {
+    let Some((task, uri, index)) = worker_task() else {
         return;
     };
-    let index: i64 = index.parse().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,13 +81,6 @@ async fn churn(uri: &str, round: i64) {
         ds.compact(&CompactOptions::default()).await.unwrap();
         report("end compact");
     }
-}
-
-fn report(what: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{MARK}{what}").unwrap();
-    out.flush().unwrap();
 }
 
 async fn all_rows(ds: &Dataset) -> Vec<RecordBatch> {

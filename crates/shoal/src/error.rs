@@ -127,7 +127,12 @@ impl From<shoal_dataset::Error> for Error {
             | E::InvalidTagName { .. }
             | E::InvalidArgument(_)
             | E::InvalidParameter { .. }
-            | E::NonFiniteVector { .. } => ErrorKind::InvalidInput,
+            | E::NonFiniteVector { .. }
+            | E::InvalidSchemaChange { .. }
+            | E::UnsafeCast { .. }
+            | E::NullsInColumn { .. }
+            | E::InvalidNewColumns { .. }
+            | E::DuplicateKey { .. } => ErrorKind::InvalidInput,
             E::Conflict { .. } | E::TooManyRetries { .. } => ErrorKind::Conflict,
             E::Format { .. } | E::LatestManifestMissing { .. } => ErrorKind::Corrupt,
             E::ChangedWhileOpening { .. } => ErrorKind::Storage,

@@ -90,10 +90,11 @@ pub use data::TableData;
 pub use error::{Error, ErrorKind, Result};
 pub use query::{Query, QueryStats, QueryStream, DEFAULT_SEARCH_LIMIT};
 pub use shoal_dataset::{
-    CleanupStats, CompactOptions, IndexParams, Metric, Progress, ProgressCallback, Tag,
-    WriteParams, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
+    CleanupStats, ColumnAlteration, CompactOptions, IndexParams, MergeInsertStats, Metric,
+    Progress, ProgressCallback, Tag, WriteParams, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
 pub use shoal_io::StorageOptions;
 pub use table::{
-    AddMode, IndexInfo, OptimizeOptions, OptimizeStats, Table, TableStats, VersionInfo, VersionRef,
+    AddMode, IndexInfo, MergeInsert, OptimizeOptions, OptimizeStats, Table, TableStats,
+    VersionInfo, VersionRef,
 };

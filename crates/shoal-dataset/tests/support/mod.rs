@@ -2,6 +2,8 @@
 //! the URIs each test runs on.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod workers;
+
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};

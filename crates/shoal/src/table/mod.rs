@@ -5,6 +5,8 @@
 
 mod changes;
 mod maintenance;
+mod merge;
+mod schema;
 mod take;
 mod versions;
 
@@ -19,6 +21,7 @@ use crate::query::Query;
 
 pub use changes::AddMode;
 pub use maintenance::{IndexInfo, OptimizeOptions, OptimizeStats, TableStats};
+pub use merge::MergeInsert;
 pub use versions::{VersionInfo, VersionRef};
 
 /// A table. Cheap to clone (clones share the handle's version); usable from any runtime or
