@@ -61,6 +61,9 @@ pub(crate) enum Change {
         rows: u64,
         rewritten: Vec<Rewritten>,
     },
+    /// An older version made the newest again: its schema, fragments and indices, whatever
+    /// was committed since.
+    Restore { manifest: std::sync::Arc<Manifest> },
     /// The schema changed: fields added, altered or dropped; some fragments' data files
     /// maybe replaced by files of the same rows holding the new schema's columns.
     Schema(SchemaChange),
@@ -154,6 +157,9 @@ impl Change {
                 predicate: predicate.clone(),
                 rows: *rows,
             },
+            Change::Restore { manifest } => Operation::Restore {
+                version: manifest.version,
+            },
             Change::CreateIndex { index } => Operation::CreateIndex {
                 name: index.name.clone(),
                 rows: index.rows,
@@ -183,6 +189,7 @@ impl Change {
             | Change::Compact { files, .. } => files.iter().map(|f| f.path.clone()).collect(),
             Change::Delete { updates, .. } => deletion_paths(updates).collect(),
             Change::CreateIndex { index } => vec![index.path.clone()],
+            Change::Restore { .. } => Vec::new(),
             Change::Update { rewritten, .. } => rewritten
                 .iter()
                 .flat_map(|r| r.files.iter().map(|f| f.path.clone()))
@@ -206,6 +213,9 @@ impl Change {
     /// after it.
     pub(crate) fn fits(&self, theirs: &Manifest) -> bool {
         let unchanged = |before: &Fragment| theirs.fragments.iter().any(|f| f == before);
+        if matches!(self, Change::Restore { .. }) {
+            return true; // what was committed since is exactly what a restore sets aside
+        }
         let mine = self.operation();
         let schema_bound = mine.writes_data_files()
             || mine.changes_schema()
@@ -216,7 +226,7 @@ impl Change {
             return false;
         }
         match self {
-            Change::Create { .. } | Change::Overwrite { .. } => false,
+            Change::Create { .. } | Change::Overwrite { .. } | Change::Restore { .. } => false,
             Change::Append { .. } | Change::CreateIndex { .. } => {
                 !matches!(theirs.operation, Operation::Overwrite { .. })
             }
@@ -279,6 +289,16 @@ impl Change {
             theirs: b.operation.to_string(),
             version: b.version,
         };
+        if let Change::Restore { manifest } = self {
+            return Ok(Manifest {
+                version: b.version + 1,
+                timestamp_ms,
+                operation: self.operation(),
+                // Fragment ids are never reused: new fragments number on from the newest.
+                next_fragment_id: b.next_fragment_id.max(manifest.next_fragment_id),
+                ..(**manifest).clone()
+            });
+        }
         let mut fragments = b.fragments.clone();
         let mut next_fragment_id = b.next_fragment_id;
         let mut indices = b.indices.clone();
@@ -329,7 +349,9 @@ impl Change {
                 fragments.extend(new_fragments(files, next_fragment_id));
                 next_fragment_id += files.len() as u64;
             }
-            Change::Create { .. } | Change::Overwrite { .. } => unreachable!("handled above"),
+            Change::Create { .. } | Change::Overwrite { .. } | Change::Restore { .. } => {
+                unreachable!("handled above")
+            }
         }
         let (schema, field_ids) = match self {
             Change::Schema(change) => (change.schema.clone(), change.field_ids.clone()),

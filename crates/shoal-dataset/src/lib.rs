@@ -40,6 +40,7 @@ mod matches;
 mod merge;
 mod projection;
 mod relocate;
+mod restore;
 mod rewrite;
 mod scan;
 mod schema;

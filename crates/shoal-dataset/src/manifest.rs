@@ -160,6 +160,8 @@ pub enum Operation {
     AlterColumns { alterations: Vec<String> },
     /// Columns `names` were dropped from the schema (their data stays in the files).
     DropColumns { names: Vec<String> },
+    /// Version `version` was made the newest again.
+    Restore { version: u64 },
     /// Source rows were merged in by the key columns `on`: `inserted` rows had a key the
     /// version did not have, `updated` rows replaced the rows of their key, and `deleted`
     /// rows whose key the source did not have were deleted.
@@ -173,7 +175,7 @@ pub enum Operation {
 
 impl Operation {
     /// A short name: create, append, overwrite, delete, compact, create_index, update,
-    /// merge_insert, add_columns, alter_columns or drop_columns.
+    /// merge_insert, add_columns, alter_columns, drop_columns or restore.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::Create { .. } => "create",
@@ -187,6 +189,7 @@ impl Operation {
             Operation::AlterColumns { .. } => "alter_columns",
             Operation::DropColumns { .. } => "drop_columns",
             Operation::MergeInsert { .. } => "merge_insert",
+            Operation::Restore { .. } => "restore",
         }
     }
 
@@ -204,7 +207,8 @@ impl Operation {
             | Operation::CreateIndex { .. }
             | Operation::AddColumns { .. }
             | Operation::AlterColumns { .. }
-            | Operation::DropColumns { .. } => false,
+            | Operation::DropColumns { .. }
+            | Operation::Restore { .. } => false,
         }
     }
 
@@ -250,6 +254,7 @@ impl std::fmt::Display for Operation {
                 write!(f, "alter columns ({})", alterations.join("; "))
             }
             Operation::DropColumns { names } => write!(f, "drop columns {}", names.join(", ")),
+            Operation::Restore { version } => write!(f, "restore version {version}"),
             Operation::MergeInsert {
                 on,
                 inserted,
@@ -467,6 +472,7 @@ const OP_MERGE_INSERT: u8 = 8;
 const OP_ADD_COLUMNS: u8 = 9;
 const OP_ALTER_COLUMNS: u8 = 10;
 const OP_DROP_COLUMNS: u8 = 11;
+const OP_RESTORE: u8 = 12;
 
 fn encode_strs(w: &mut WireWriter, items: &[String]) {
     w.len(items.len());
@@ -532,6 +538,10 @@ fn encode_operation(w: &mut WireWriter, op: &Operation) {
             w.u8(OP_DROP_COLUMNS);
             encode_strs(w, names);
         }
+        Operation::Restore { version } => {
+            w.u8(OP_RESTORE);
+            w.varint(*version);
+        }
         Operation::MergeInsert {
             on,
             inserted,
@@ -583,6 +593,9 @@ fn decode_operation(r: &mut WireReader) -> Result<Operation, FormatError> {
         },
         OP_DROP_COLUMNS => Operation::DropColumns {
             names: decode_strs(r, "dropped column")?,
+        },
+        OP_RESTORE => Operation::Restore {
+            version: r.varint("restored version")?,
         },
         OP_MERGE_INSERT => Operation::MergeInsert {
             on: decode_strs(r, "key column")?,
@@ -743,6 +756,7 @@ mod tests {
             Operation::DropColumns {
                 names: vec!["z".into()],
             },
+            Operation::Restore { version: 3 },
         ] {
             let m = Manifest {
                 operation,

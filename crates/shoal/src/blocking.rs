@@ -17,9 +17,11 @@
 //! ```
 
 use arrow_array::{RecordBatch, RecordBatchReader};
-use arrow_schema::{ArrowError, SchemaRef};
+use arrow_schema::{ArrowError, FieldRef, SchemaRef};
 use futures::StreamExt;
-use shoal_dataset::{IndexParams, Metric, ProgressCallback, Tag};
+use shoal_dataset::{
+    ColumnAlteration, IndexParams, MergeInsertStats, Metric, ProgressCallback, Tag,
+};
 
 use crate::error::Result;
 use crate::{
@@ -138,6 +140,36 @@ impl Table {
         wait(self.0.checkout_latest())
     }
 
+    /// See [`crate::Table::restore`].
+    pub fn restore(&self) -> Result<()> {
+        wait(self.0.restore())
+    }
+
+    /// See [`crate::Table::merge_insert`]; run it with [`MergeInsert::execute`].
+    pub fn merge_insert<S: AsRef<str>>(&self, on: &[S]) -> MergeInsert {
+        MergeInsert(self.0.merge_insert(on))
+    }
+
+    /// See [`crate::Table::add_columns`].
+    pub fn add_columns<S: AsRef<str>, E: AsRef<str>>(&self, columns: &[(S, E)]) -> Result<()> {
+        wait(self.0.add_columns(columns))
+    }
+
+    /// See [`crate::Table::add_null_columns`].
+    pub fn add_null_columns(&self, fields: Vec<FieldRef>) -> Result<()> {
+        wait(self.0.add_null_columns(fields))
+    }
+
+    /// See [`crate::Table::alter_columns`].
+    pub fn alter_columns(&self, alterations: Vec<ColumnAlteration>) -> Result<()> {
+        wait(self.0.alter_columns(alterations))
+    }
+
+    /// See [`crate::Table::drop_columns`].
+    pub fn drop_columns<S: AsRef<str>>(&self, columns: &[S]) -> Result<()> {
+        wait(self.0.drop_columns(columns))
+    }
+
     /// See [`crate::Table::tags`].
     pub fn tags(&self) -> Result<Vec<Tag>> {
         wait(self.0.tags())
@@ -200,6 +232,32 @@ impl Table {
     /// See [`crate::Table::search`].
     pub fn search(&self, vector: impl Into<Vec<f32>>) -> Query {
         Query(self.0.search(vector))
+    }
+}
+
+/// [`crate::MergeInsert`], run with a blocking call.
+#[derive(Debug, Clone)]
+pub struct MergeInsert(pub crate::MergeInsert);
+
+impl MergeInsert {
+    /// See [`crate::MergeInsert::when_matched_update_all`].
+    pub fn when_matched_update_all(self) -> Self {
+        MergeInsert(self.0.when_matched_update_all())
+    }
+
+    /// See [`crate::MergeInsert::when_not_matched_insert_all`].
+    pub fn when_not_matched_insert_all(self) -> Self {
+        MergeInsert(self.0.when_not_matched_insert_all())
+    }
+
+    /// See [`crate::MergeInsert::when_not_matched_by_source_delete`].
+    pub fn when_not_matched_by_source_delete(self, filter: Option<&str>) -> Self {
+        MergeInsert(self.0.when_not_matched_by_source_delete(filter))
+    }
+
+    /// See [`crate::MergeInsert::execute`].
+    pub fn execute(self, data: impl Into<TableData>) -> Result<MergeInsertStats> {
+        wait(self.0.execute(data))
     }
 }
 

@@ -59,16 +59,36 @@
 //! assert_eq!(table.update(&["label = upper(label)"], Some("id < 10")).await?, 10);
 //! assert_eq!(table.delete("id >= 150").await?, 50);
 //!
-//! // Time travel: version 2 still has 200 rows.
+//! // Upsert by key: ids 190..210 replace 190..199 (deleted above, so inserted) and add 200..209.
+//! let stats = table
+//!     .merge_insert(&["id"])
+//!     .when_matched_update_all()
+//!     .when_not_matched_insert_all()
+//!     .execute(rows(140..210))
+//!     .await?;
+//! assert_eq!((stats.updated, stats.inserted), (10, 60));
+//!
+//! // A column computed by SQL from the others; no other column is rewritten.
+//! table.add_columns(&[("id_squared", "id * id")]).await?;
+//! assert_eq!(table.count_rows(Some("id_squared > 40000")).await?, 9);
+//!
+//! // Time travel: version 2 still has 200 rows and no new column; restore it as the newest.
 //! let latest = table.version();
 //! table.checkout(2).await?;
 //! assert_eq!(table.count_rows(None).await?, 200);
+//! assert!(table.schema().field_with_name("id_squared").is_err());
 //! table.checkout_latest().await?;
 //! assert_eq!(table.version(), latest);
 //!
 //! // Compact, catch indices up, clean up.
 //! table.optimize(OptimizeOptions::default()).await?;
 //! assert_eq!(table.count_rows(Some("label = 'EVEN'")).await?, 5);
+//! assert_eq!(table.count_rows(None).await?, 210);
+//!
+//! // Make version 2 the newest again.
+//! table.checkout(2).await?;
+//! table.restore().await?;
+//! assert_eq!((table.count_rows(None).await?, table.version()), (200, latest + 3));
 //! # Ok::<_, shoal::Error>(())
 //! # }).unwrap().unwrap();
 //! ```

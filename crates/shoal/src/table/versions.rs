@@ -94,6 +94,16 @@ impl Table {
         Ok(())
     }
 
+    /// Makes the version this handle holds (one checked out) the newest, as a new version
+    /// with its rows, schema and indices; versions in between stay readable by number. The
+    /// handle then holds the new version and may change the table again.
+    pub async fn restore(&self) -> Result<()> {
+        let dataset = self.dataset();
+        let restored = on_io(async move { Ok(dataset.restore().await?) }).await?;
+        self.set_state(restored, false);
+        Ok(())
+    }
+
     /// The table's tags.
     pub async fn tags(&self) -> Result<Vec<Tag>> {
         let dataset = self.dataset();
