@@ -4,7 +4,9 @@
 //! The binaries follow the conventions of the anchor harness
 //! (`shared/bench/anchors/anchors.py`) so that their numbers can be put beside it: every case
 //! runs in a fresh process, reports median / min / max of its timed calls and the first call
-//! in that process, and its own peak RSS and user / sys CPU.
+//! in that process, and its own peak RSS and user / sys CPU. `ticks` measures how late
+//! runtimes and pools get to their work (`poll_watchdog`).
 
 pub mod anchors;
 pub mod measure;
+pub mod ticks;

@@ -1,11 +1,14 @@
-//! Shared code of the `shoal-format` fuzz targets: opening a file from in-memory bytes the
-//! way a reader does, executing read plans against those bytes, and (for `page_decode`)
-//! building small valid files of a few fixed schemas.
+//! Shared code of the fuzz targets: opening a Shoal file from in-memory bytes the way a
+//! reader does, executing read plans against those bytes, and (for `page_decode`) building
+//! small valid files of a few fixed schemas; [`envelope`] for the targets of the dataset's
+//! own objects (manifests, deletion files, vector indices).
 //!
 //! The harness asserts the reader-facing contracts that a caller relies on to terminate and
 //! stay in bounds (a footer that asks for a suffix gets complete once given it; a plan only
 //! asks for bytes inside the file; a plan is satisfied after a few rounds of I/O). Everything
 //! else may be any `Result`: the property fuzzed is no panic, no hang, no huge allocation.
+
+pub mod envelope;
 
 use std::ops::Range;
 use std::sync::Arc;

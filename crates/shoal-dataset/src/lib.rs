@@ -31,6 +31,9 @@ mod file_writer;
 mod filter;
 mod fragment;
 mod framing;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod index_build;
 mod index_coverage;
 mod layout;

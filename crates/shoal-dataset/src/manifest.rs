@@ -19,6 +19,7 @@ use arrow_schema::SchemaRef;
 use shoal_format::codec::{decode_schema, encode_schema, WireReader, WireWriter};
 use shoal_format::FormatError;
 
+use crate::data_files::MAX_ROWS_PER_FILE;
 use crate::framing::Kind;
 
 /// The manifest encoding this build writes and the newest it reads.
@@ -365,6 +366,13 @@ impl Manifest {
                 }),
                 v => return Err(corrupt(format!("deletion flag {v}"))),
             };
+            // Row positions are 32-bit; bounded rows also keep sums over fragments in range.
+            if data.rows > MAX_ROWS_PER_FILE {
+                return Err(corrupt(format!(
+                    "fragment {id} has {} rows, more than a data file holds",
+                    data.rows
+                )));
+            }
             if deletion
                 .as_ref()
                 .is_some_and(|d| d.deleted_rows > data.rows)
@@ -777,6 +785,22 @@ mod tests {
             flipped[i] ^= 0x40;
             assert!(Manifest::decode(&flipped).is_err(), "flip at {i}");
         }
+    }
+
+    /// Found writing the `manifest` fuzz target (reproducer: `fuzz/regressions/manifest-1`):
+    /// fragments of more rows than a data file holds decoded, and summing their rows in
+    /// `num_rows` overflowed.
+    #[test]
+    fn a_fragment_of_more_rows_than_a_file_holds_is_refused() {
+        let mut m = sample();
+        for f in &mut m.fragments {
+            f.data.rows = u64::MAX / 2 + 1;
+        }
+        let err = Manifest::decode(&m.encode()).unwrap_err().to_string();
+        assert!(err.contains("more than a data file holds"), "{err}");
+        m.fragments[0].data.rows = MAX_ROWS_PER_FILE;
+        m.fragments[1].data.rows = MAX_ROWS_PER_FILE;
+        assert_eq!(Manifest::decode(&m.encode()).unwrap(), m);
     }
 
     #[test]

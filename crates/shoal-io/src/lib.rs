@@ -12,7 +12,9 @@
 //! the file. [`SimulatedStore`] wraps any store with latency, bandwidth, a concurrency cap,
 //! injected failures and request counters.
 //!
-//! This crate knows nothing of the file format; `shoal-dataset` composes the two.
+//! This crate knows nothing of the file format; `shoal-dataset` composes the two. The
+//! `testing` feature (off by default; tests turn it on through their dev-dependencies) adds
+//! `testing`, which finds the S3 test server.
 
 mod budget;
 mod coalesce;
@@ -28,6 +30,7 @@ mod scheduler;
 mod sim;
 mod slots;
 mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod uri;
 mod writer;

@@ -19,6 +19,9 @@
 //!
 //! Sizes come from [`configure`] (before first use) or the environment
 //! (`SHOAL_IO_THREADS`, `SHOAL_CPU_THREADS`), with defaults from the core count.
+//!
+//! The `testing` feature (off by default; tests turn it on through their dev-dependencies)
+//! adds `testing`, which runs closures in forked children under a watchdog.
 
 mod abort;
 mod blocking;
@@ -30,6 +33,7 @@ mod fork;
 mod fork_safe;
 mod io;
 mod query;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use abort::AbortOnDrop;

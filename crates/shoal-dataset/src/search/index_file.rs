@@ -35,7 +35,7 @@ const INDEX: Kind = Kind {
 };
 
 /// An IVF-PQ index in memory.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct IvfPqIndex {
     pub model: IvfPqModel,
     /// Where each partition's rows are: partition p is `starts[p]..starts[p + 1]`.
