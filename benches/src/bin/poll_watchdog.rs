@@ -34,7 +34,8 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
 use futures::StreamExt;
-use shoal::{Dataset, DatasetWriter, IndexParams, Metric, WriteMode, WriteParams};
+use shoal::advanced::{Dataset, DatasetWriter, WriteMode};
+use shoal::{IndexParams, Metric, WriteParams};
 use shoal_benches::ticks::{probe_pool, spawn_ticker, watch_parks, Lateness, Parks, Stretch};
 use tokio::runtime::Handle;
 
