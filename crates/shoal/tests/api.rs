@@ -392,3 +392,78 @@ fn table_data_comes_from_readers_and_streams() {
     let rows_now = table.query().execute().unwrap().into_reader();
     assert_eq!(rows_now.map(|b| b.unwrap().num_rows()).sum::<usize>(), 20);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upserts_schema_changes_and_restore_through_the_api() {
+    let (_dir, uris) = uris("evolution");
+    for uri in &uris {
+        let db = shoal::connect(uri, ConnectOptions::default())
+            .await
+            .unwrap();
+        let table = db
+            .create_table("t", rows(0..100), CreateMode::Create)
+            .await
+            .unwrap();
+
+        let stats = table
+            .merge_insert(&["id"])
+            .when_matched_update_all()
+            .when_not_matched_insert_all()
+            .execute(rows(90..120))
+            .await
+            .unwrap();
+        assert_eq!((stats.updated, stats.inserted, stats.deleted), (10, 20, 0));
+        assert_eq!(table.count_rows(None).await.unwrap(), 120);
+        let duplicate = table
+            .merge_insert(&["id"])
+            .when_matched_update_all()
+            .execute(TableData::batches(
+                rows(0..0).schema(),
+                vec![rows(0..2), rows(1..3)],
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(duplicate.kind(), ErrorKind::InvalidInput, "{duplicate}");
+        let only_source = table
+            .merge_insert(&["id"])
+            .when_not_matched_by_source_delete(Some("id >= 100"))
+            .execute(rows(0..110))
+            .await
+            .unwrap();
+        assert_eq!(only_source.deleted, 10);
+        let version = table.version();
+
+        table.add_columns(&[("double", "id * 2")]).await.unwrap();
+        assert_eq!(table.count_rows(Some("double = 20")).await.unwrap(), 1);
+        table
+            .alter_columns(vec![shoal::ColumnAlteration::new("label").rename("tag")])
+            .await
+            .unwrap();
+        table.drop_columns(&["double"]).await.unwrap();
+        let names: Vec<String> = table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        assert_eq!(names, ["id", "tag", "vector"]);
+        let bad = table.add_columns(&[("x", "nope + 1")]).await.unwrap_err();
+        assert_eq!(bad.kind(), ErrorKind::InvalidInput, "{bad}");
+        let unsafe_cast = table
+            .alter_columns(vec![
+                shoal::ColumnAlteration::new("id").cast(arrow_schema::DataType::Int32)
+            ])
+            .await
+            .unwrap_err();
+        assert_eq!(unsafe_cast.kind(), ErrorKind::InvalidInput, "{unsafe_cast}");
+
+        table.checkout(version).await.unwrap();
+        table.restore().await.unwrap();
+        assert!(table.schema().field_with_name("label").is_ok());
+        assert_eq!(table.count_rows(None).await.unwrap(), 110);
+        let last = table.versions().await.unwrap().pop().unwrap();
+        assert_eq!(last.description, format!("restore version {version}"));
+        table.add(rows(500..501), AddMode::Append).await.unwrap();
+        assert_eq!(table.count_rows(None).await.unwrap(), 111);
+    }
+}
