@@ -1,7 +1,9 @@
 """What `create_table` and `add` accept, turned into something with the Arrow PyCapsule
 interface for the native module: pyarrow tables, batches and readers, pandas and polars
 data frames, a list of row dicts, a dict of columns, or any object with `__arrow_c_stream__`
-or `__arrow_c_array__` (read as a stream, never copied whole first).
+or `__arrow_c_array__` (read as a stream, never copied whole first). Row dicts, dicts of
+columns and pandas frames carry no vector type: without a table schema, their columns of
+equal-length number lists become float32 vectors.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._errors import InvalidInputError
 
@@ -29,11 +32,11 @@ def arrow_data(data: DataLike, schema: pa.Schema | None = None) -> Any:
     if isinstance(data, (pa.Table, pa.RecordBatch)):
         return _cast(data, schema)
     if isinstance(data, list):
-        return _from_rows(data, schema)
+        return _vectors(_from_rows(data, schema), schema)
     if isinstance(data, dict):
-        return _cast(pa.table(data), schema)
+        return _vectors(_cast(pa.table(data), schema), schema)
     if _is_pandas(data):
-        return _from_pandas(data, schema)
+        return _vectors(_from_pandas(data, schema), schema)
     if _is_polars(data):
         # polars exports string and binary views, which the table's plain types may not be.
         return _cast(_without_views(pa.table(data)), schema)
@@ -44,6 +47,28 @@ def arrow_data(data: DataLike, schema: pa.Schema | None = None) -> Any:
         "RecordBatch or RecordBatchReader, a pandas or polars DataFrame, a list of dicts, a "
         "dict of columns, or an object with __arrow_c_stream__"
     )
+
+
+def _vectors(table: pa.Table, schema: pa.Schema | None) -> pa.Table:
+    """Without a schema to type them, columns of lists of numbers that all have the same
+    length become vectors: fixed-size lists of float32, which Shoal searches."""
+    if schema is not None:
+        return table
+    for i, field in enumerate(table.schema):
+        column = table.column(i)
+        if not (pa.types.is_list(field.type) or pa.types.is_large_list(field.type)):
+            continue
+        item = field.type.value_type
+        if not (pa.types.is_floating(item) or pa.types.is_integer(item)) or column.null_count:
+            continue
+        lengths = pc.unique(pc.list_value_length(column))
+        if len(lengths) != 1 or lengths[0].as_py() == 0:
+            continue
+        size = lengths[0].as_py()
+        values = pc.list_flatten(column).cast(pa.float32())
+        vectors = pa.FixedSizeListArray.from_arrays(values.combine_chunks(), size)
+        table = table.set_column(i, pa.field(field.name, vectors.type), vectors)
+    return table
 
 
 def _from_rows(rows: list, schema: pa.Schema | None) -> pa.Table:

@@ -97,3 +97,10 @@ def test_pandas_with_an_index_stores_only_its_columns(db):
     frame = pd.DataFrame({"a": [1, 2, 3]}, index=[10, 20, 30])
     table = db.create_table("p", frame)
     assert table.schema.names == ["a"]
+
+
+def test_untyped_number_lists_of_one_length_become_vectors(db):
+    table = db.create_table("v", [{"id": i, "vector": [i, 0.5], "tags": [1] * i} for i in range(5)])
+    assert table.schema.field("vector").type == pa.list_(pa.float32(), 2)
+    assert pa.types.is_list(table.schema.field("tags").type)  # lengths differ: not a vector
+    assert table.search([3.0, 0.5]).limit(1).to_list()[0]["id"] == 3
