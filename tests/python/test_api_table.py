@@ -139,3 +139,31 @@ def test_vector_columns_are_found_or_named(db):
     with pytest.raises(shoal.InvalidInputError, match="several vector columns"):
         table.search([0.0] * DIM).to_arrow()
     assert table.search([0.0] * DIM, column="vector").limit(2).to_arrow().num_rows == 2
+
+
+def test_blocking_calls_release_the_gil(db):
+    import threading
+
+    table = db.create_table("wide", rows(0, 20_000))
+    for start in range(20_000, 200_000, 20_000):
+        table.add(rows(start, start + 20_000))
+    ticks = 0
+    done = threading.Event()
+
+    def spin():
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        started = ticks
+        assert table.count_rows("label = 'odd' AND score > 10") > 0
+        assert table.query().where("id % 3 = 0").to_arrow().num_rows == 66_667
+        during = ticks - started
+    finally:
+        done.set()
+        spinner.join()
+    # The other Python thread ran while Shoal worked (it would not run at all otherwise).
+    assert during > 1000
