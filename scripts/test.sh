@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, lints, the fuzz targets' build, the Rust
-# tests, and the Python end-to-end tests (real pyarrow and pandas, installed into ./.venv).
+# tests, and the Python end-to-end tests (real pyarrow and pandas, installed into ./.venv, with
+# the `shoal` package built from python/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,8 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
 step "ruff (Python lint and format)"
-.venv/bin/ruff check tests/python benches
-.venv/bin/ruff format --check tests/python benches
+.venv/bin/ruff check tests/python benches python
+.venv/bin/ruff format --check tests/python benches python
 
 step "S3-protocol server (SeaweedFS on loopback)"
 trap 'scripts/s3-server.sh stop' EXIT
@@ -46,4 +47,8 @@ cargo test --workspace --doc --locked
 step "Python end-to-end tests"
 # The same targets and features as the test build above, so nothing is rebuilt for the binary.
 cargo build --workspace --all-targets --locked
+# The Python package: maturin builds python/ in the dev profile into target/, reusing what the
+# workspace build compiled (python/Cargo.toml explains how its features stay the same).
+PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    --no-build-isolation ./python
 SHOAL_BIN="$PWD/target/debug/shoal" .venv/bin/python -m pytest tests/python -q

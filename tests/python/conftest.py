@@ -46,3 +46,11 @@ def s3_bucket():
             "no S3 test server (run scripts/s3-server.sh start and export target/s3-test.env)"
         )
     return bucket
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A connection to an empty directory (the Python API)."""
+    import shoal
+
+    return shoal.connect(tmp_path / "db")

@@ -349,6 +349,13 @@ impl QueryRows {
     }
 }
 
+impl From<QueryStream> for QueryRows {
+    /// The rows of a query started with the async API, to read with blocking calls.
+    fn from(stream: QueryStream) -> Self {
+        QueryRows(stream)
+    }
+}
+
 impl Iterator for QueryRows {
     type Item = Result<RecordBatch>;
 
