@@ -101,7 +101,9 @@ class VersionInfo:
     version: int
     timestamp: datetime.datetime
     operation: str
+    description: str
     rows: int
+    fragments: int
 
 class Tag:
     name: str

@@ -11,10 +11,13 @@ pub struct VersionInfo {
     pub version: u64,
     /// When it was committed (a timezone-aware UTC datetime in Python).
     pub timestamp: SystemTime,
-    /// What made it (`append (1000 rows)`).
+    /// What kind of change made it (`append`, `delete`, `merge_insert`, ...).
     pub operation: String,
+    /// What made it, as one line (`append (1000 rows)`).
+    pub description: String,
     /// Live rows of the version.
     pub rows: u64,
+    pub fragments: u64,
 }
 
 /// A named version.
@@ -80,8 +83,10 @@ impl From<shoal::VersionInfo> for VersionInfo {
         Self {
             version: v.version,
             timestamp: v.timestamp,
-            operation: v.operation,
+            operation: v.operation.to_string(),
+            description: v.description,
             rows: v.rows,
+            fragments: v.fragments,
         }
     }
 }

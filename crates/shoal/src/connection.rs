@@ -167,11 +167,6 @@ impl Connection {
                 return Err(not_found(&table, &location));
             }
             shoal_dataset::destroy_dataset(&location).await?;
-            if let Some(path) = location.local_path() {
-                // Local disk keeps the folders the files were in: without this, the
-                // dropped table's empty `_versions/` would still be listed as a table.
-                remove_empty_directories(&path);
-            }
             Ok(())
         })
         .await
@@ -244,19 +239,6 @@ fn rename_directory(old: &std::path::Path, new: &std::path::Path) -> Result<()> 
     // An empty directory left by a dropped table may stand at the new name.
     let _ = std::fs::remove_dir(new);
     std::fs::rename(old, new).map_err(|e| rename_failed(old, new, e))
-}
-
-/// Removes `path` and the folders under it that hold no file (a folder with a file that is
-/// not the table's stays, with the folders above it).
-fn remove_empty_directories(path: &std::path::Path) {
-    if let Ok(entries) = std::fs::read_dir(path) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_empty_directories(&entry.path());
-            }
-        }
-    }
-    let _ = std::fs::remove_dir(path); // fails, as it should, when something is left
 }
 
 fn rename_failed(old: &std::path::Path, new: &std::path::Path, e: std::io::Error) -> Error {
