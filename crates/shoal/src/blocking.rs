@@ -291,6 +291,8 @@ impl Query {
         with_row_address();
         /// See [`crate::Query::batch_size`].
         batch_size(rows: usize);
+        /// See [`crate::Query::budget_bytes`].
+        budget_bytes(bytes: u64);
         /// See [`crate::Query::nearest_to`].
         nearest_to(vector: Vec<f32>);
         /// See [`crate::Query::column`].

@@ -1,14 +1,19 @@
 //! `shoal cleanup DATASET --older-than AGE`: removes old versions and unreferenced files.
 
 use anyhow::Result;
+use shoal::OptimizeOptions;
 
 use crate::args::{CleanupArgs, VersionArgs};
-use crate::commands::open_dataset;
-use crate::runtime::block_on;
+use crate::commands::open_table;
 
 pub fn run(args: &CleanupArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &VersionArgs::default())?;
-    let stats = block_on(dataset.cleanup(args.older_than))?;
+    let table = open_table(&args.dataset, &VersionArgs::default())?;
+    let done = table.optimize(OptimizeOptions {
+        compaction: None,
+        optimize_indices: false,
+        cleanup_older_than: Some(args.older_than),
+    })?;
+    let stats = done.cleanup.unwrap_or_default();
     eprintln!(
         "removed {} versions and {} files ({} bytes) older than {}",
         stats.versions_removed,

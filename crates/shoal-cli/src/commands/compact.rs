@@ -2,33 +2,34 @@
 //! larger ones as a new version.
 
 use anyhow::Result;
-use shoal::CompactOptions;
+use shoal::{CompactOptions, OptimizeOptions};
 
 use crate::args::{CompactArgs, VersionArgs};
-use crate::commands::open_dataset;
-use crate::runtime::block_on;
+use crate::commands::open_table;
 
 pub fn run(args: &CompactArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &VersionArgs::default())?;
-    let options = CompactOptions {
-        target_rows_per_fragment: args.target_rows_per_fragment,
-        materialize_deletions: !args.keep_deletions,
-        ..Default::default()
+    let table = open_table(&args.dataset, &VersionArgs::default())?;
+    let before = table.version();
+    let options = OptimizeOptions {
+        compaction: Some(CompactOptions {
+            target_rows_per_fragment: args.target_rows_per_fragment,
+            materialize_deletions: !args.keep_deletions,
+            ..Default::default()
+        }),
+        optimize_indices: false,
+        cleanup_older_than: None,
     };
-    let after = block_on(dataset.compact(&options))?;
-    if after.version() == dataset.version() {
+    table.optimize(options)?;
+    let after = table.stats();
+    if after.version == before {
         eprintln!(
-            "nothing to compact: {} fragments (version {})",
-            dataset.fragments().len(),
-            dataset.version()
+            "nothing to compact: {} fragments (version {before})",
+            after.fragments
         );
     } else {
         eprintln!(
-            "{}: version {}, {} fragments, {} rows",
-            after.manifest().operation,
-            after.version(),
-            after.fragments().len(),
-            after.num_rows()
+            "compact: version {}, {} fragments, {} rows",
+            after.version, after.fragments, after.rows
         );
     }
     Ok(())

@@ -4,31 +4,23 @@
 use anyhow::Result;
 
 use crate::args::HeadArgs;
-use crate::commands::{filter_for, open_dataset};
+use crate::commands::{open_table, rows_query};
 use crate::output::outln;
-use crate::runtime::block_on;
 use crate::table::render;
 
 pub fn run(args: &HeadArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &args.version)?;
-    let projection = dataset.projection(args.columns.as_deref())?;
-    let rows = args.rows.min(dataset.num_rows());
-    let mut scanner = dataset.scan().projection(projection).limit(rows);
-    let filter = filter_for(&dataset, args.filter.as_deref())?;
-    if let Some(filter) = filter {
-        scanner = scanner.filter(filter);
-    }
-    let batches = block_on(scanner.collect())?;
+    let table = open_table(&args.dataset, &args.version)?;
+    let total = table.stats().rows;
+    let batches = rows_query(&table, args.columns.as_deref(), args.filter.as_deref())
+        .limit(args.rows.min(total))
+        .execute()?
+        .collect::<Result<Vec<_>, _>>()?;
     let taken: usize = batches.iter().map(|b| b.num_rows()).sum();
     outln!("{}", render(&batches, args.max_width)?)?;
     let of = match &args.filter {
         Some(_) => "matching rows of",
         None => "of",
     };
-    outln!(
-        "{taken} {of} {} rows (version {})",
-        dataset.num_rows(),
-        dataset.version()
-    )?;
+    outln!("{taken} {of} {total} rows (version {})", table.version())?;
     Ok(())
 }

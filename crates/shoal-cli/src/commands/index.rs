@@ -10,7 +10,7 @@ use shoal::advanced::Dataset;
 use shoal::{IndexParams, Progress, ProgressCallback};
 
 use crate::args::{IndexCommand, IndexTypeArg, VersionArgs};
-use crate::commands::{metric, open_dataset};
+use crate::commands::{metric, open_dataset, open_table};
 use crate::output::outln;
 use crate::progress::counting_bar;
 use crate::runtime::block_on;
@@ -27,7 +27,7 @@ pub fn run(command: &IndexCommand) -> Result<()> {
             iterations,
             metric: m,
         } => {
-            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let table = open_table(dataset, &VersionArgs::default())?;
             let params = IndexParams {
                 name: name.clone(),
                 partitions: *partitions,
@@ -36,9 +36,10 @@ pub fn run(command: &IndexCommand) -> Result<()> {
                 ..IndexParams::new(metric(*m))
             };
             let (callback, bars) = progress_bars();
-            let after = block_on(dataset.create_index(column, &params, Some(callback)));
+            let created = table.create_index(column, params, Some(callback));
             bars.finish();
-            report(&after?)
+            created?;
+            report(&table.0.dataset())
         }
         IndexCommand::Optimize { dataset, name } => {
             let dataset = open_dataset(dataset, &VersionArgs::default())?;

@@ -24,7 +24,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::advanced::{Dataset, ObjectLocation, RowFilter, SimConfig, Simulation, SqlFilter};
+use shoal::advanced::{
+    Dataset, ObjectLocation, RowFilter, ScanStats, SimConfig, Simulation, SqlFilter,
+};
 use shoal::StorageOptions;
 
 use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
@@ -104,6 +106,32 @@ fn open_table(uri: &str, which: &VersionArgs) -> Result<shoal::blocking::Table> 
         (None, None) => {}
     }
     Ok(table)
+}
+
+/// A query of `table`'s rows: only `columns` (all without), only the rows `filter` matches
+/// (all without). Bad columns and filters are refused when it runs, before any data is read.
+fn rows_query(
+    table: &shoal::blocking::Table,
+    columns: Option<&[String]>,
+    filter: Option<&str>,
+) -> shoal::blocking::Query {
+    let mut query = table.query();
+    if let Some(columns) = columns {
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        query = query.select(&columns);
+    }
+    if let Some(filter) = filter {
+        query = query.filter(filter);
+    }
+    query
+}
+
+/// What a finished scan spent, phase by phase.
+fn query_stats(rows: &shoal::blocking::QueryRows) -> Result<ScanStats> {
+    match rows.stats() {
+        shoal::QueryStats::Scan(stats) => Ok(stats),
+        shoal::QueryStats::Search(_) => anyhow::bail!("expected the statistics of a scan"),
+    }
 }
 
 /// Opens the version of the dataset at `uri` that `which` asks for (the latest by default).

@@ -5,44 +5,35 @@ use std::io::Write as _;
 
 use anyhow::Result;
 use arrow::array::RecordBatch;
-use futures::StreamExt;
 
 use crate::args::ScanArgs;
-use crate::commands::{filter_for, open_dataset, simulation, stats};
+use crate::commands::{open_table, query_stats, rows_query, simulation, stats};
 use crate::output::{buffered_stdout, outln};
-use crate::runtime::block_on;
 use crate::table::render;
 
 pub fn run(args: &ScanArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &args.version)?;
+    let table = open_table(&args.dataset, &args.version)?;
     if let Some(sim) = simulation() {
         sim.reset_counters(); // count the scan, not finding the version
     }
-    let projection = dataset.projection(args.columns.as_deref())?;
-    let filter = filter_for(&dataset, args.filter.as_deref())?;
-    let mut scanner = dataset
-        .scan()
-        .projection(projection)
+    let mut query = rows_query(&table, args.columns.as_deref(), args.filter.as_deref())
         .offset(args.offset)
-        .batch_rows(args.batch_rows);
+        .batch_size(args.batch_rows);
     if let Some(limit) = args.limit {
-        scanner = scanner.limit(limit);
-    }
-    if let Some(filter) = filter {
-        scanner = scanner.filter(filter);
+        query = query.limit(limit);
     }
     if let Some(budget) = args.budget_bytes {
-        scanner = scanner.budget_bytes(budget);
+        query = query.budget_bytes(budget);
     }
-    let mut stream = block_on(scanner.stream())?;
+    let mut rows = query.execute()?;
     let mut kept: Vec<RecordBatch> = Vec::new();
     let mut json = arrow::json::LineDelimitedWriter::new(buffered_stdout());
-    while let Some(batch) = block_on(stream.next()) {
+    for batch in &mut rows {
         let batch = batch?;
         match (args.output.stats, args.output.json) {
             (true, _) => {} // dropped at once: only the time counts
             (false, true) => json.write(&batch)?,
-            (false, false) => kept.push(batch.into_batch()),
+            (false, false) => kept.push(batch),
         }
     }
     json.finish()?;
@@ -51,9 +42,9 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     match (args.output.stats, args.output.json) {
         (true, true) => outln!(
             "{}",
-            serde_json::to_string_pretty(&stats::read_json(&stream.stats(), store.as_ref()))?
+            serde_json::to_string_pretty(&stats::read_json(&query_stats(&rows)?, store.as_ref()))?
         )?,
-        (true, false) => stats::print_read("scan", &stream.stats(), store.as_ref())?,
+        (true, false) => stats::print_read("scan", &query_stats(&rows)?, store.as_ref())?,
         (false, true) => {}
         (false, false) => outln!("{}", render(&kept, args.output.max_width)?)?,
     }

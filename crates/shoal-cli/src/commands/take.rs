@@ -6,7 +6,7 @@ use std::io::Write as _;
 use anyhow::{Context, Result};
 
 use crate::args::TakeArgs;
-use crate::commands::{open_dataset, simulation, stats};
+use crate::commands::{open_table, simulation, stats};
 use crate::output::{buffered_stdout, outln};
 use crate::runtime::block_on;
 use crate::table::render;
@@ -17,32 +17,44 @@ pub fn run(args: &TakeArgs) -> Result<()> {
         (None, Some(path)) => read_rows_file(path)?,
         (None, None) => anyhow::bail!("give --rows or --rows-file"),
     };
-    let dataset = open_dataset(&args.dataset, &args.version)?;
+    let table = open_table(&args.dataset, &args.version)?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
-    let projection = dataset.projection(args.columns.as_deref())?;
-    let (batch, read_stats) = block_on(async {
-        dataset
-            .plan_take(&projection, &rows)
-            .await?
-            .execute_with_stats()
-            .await
-    })?;
-    let store = simulation().map(|s| s.counters());
-    match (args.output.stats, args.output.json) {
-        (true, true) => outln!(
-            "{}",
-            serde_json::to_string_pretty(&stats::read_json(&read_stats, store.as_ref()))?
-        )?,
-        (true, false) => stats::print_read("take", &read_stats, store.as_ref())?,
-        (false, true) => {
+    let columns: Option<Vec<&str>> = args
+        .columns
+        .as_ref()
+        .map(|c| c.iter().map(String::as_str).collect());
+    if args.output.stats {
+        // Phase by phase: the take's plan, fetch and decode, as `shoal::advanced` composes them.
+        let dataset = table.0.dataset();
+        let projection = dataset.projection(columns.as_deref())?;
+        let (_, read_stats) = block_on(async {
+            dataset
+                .plan_take(&projection, &rows)
+                .await?
+                .execute_with_stats()
+                .await
+        })?;
+        let store = simulation().map(|s| s.counters());
+        match args.output.json {
+            true => outln!(
+                "{}",
+                serde_json::to_string_pretty(&stats::read_json(&read_stats, store.as_ref()))?
+            )?,
+            false => stats::print_read("take", &read_stats, store.as_ref())?,
+        }
+        return Ok(());
+    }
+    let batch = table.take_offsets(&rows, columns.as_deref())?;
+    match args.output.json {
+        true => {
             let mut out = arrow::json::LineDelimitedWriter::new(buffered_stdout());
             out.write(&batch)?;
             out.finish()?;
             out.into_inner().flush()?;
         }
-        (false, false) => outln!("{}", render(&[batch], args.output.max_width)?)?,
+        false => outln!("{}", render(&[batch], args.output.max_width)?)?,
     }
     Ok(())
 }

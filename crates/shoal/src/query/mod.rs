@@ -52,6 +52,7 @@ pub struct Query {
     limit: Option<u64>,
     with_row_address: bool,
     batch_size: Option<usize>,
+    budget_bytes: Option<u64>,
     vector: Option<VectorQuery>,
 }
 
@@ -91,6 +92,7 @@ impl Query {
             limit: None,
             with_row_address: false,
             batch_size: None,
+            budget_bytes: None,
             vector: None,
         }
     }
@@ -129,6 +131,14 @@ impl Query {
     /// Rows per batch of a scan's result.
     pub fn batch_size(mut self, rows: usize) -> Self {
         self.batch_size = Some(rows);
+        self
+    }
+
+    /// The most bytes a scan holds at once, fetched or decoded and not yet dropped by the
+    /// consumer (the read pipeline's byte budget; a default suits most machines). A read
+    /// larger than the budget still runs, alone.
+    pub fn budget_bytes(mut self, bytes: u64) -> Self {
+        self.budget_bytes = Some(bytes);
         self
     }
 

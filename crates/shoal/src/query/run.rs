@@ -64,6 +64,9 @@ impl Query {
             }
             scanner = scanner.batch_rows(rows);
         }
+        if let Some(bytes) = self.budget_bytes {
+            scanner = scanner.budget_bytes(bytes);
+        }
         if let Some(filter) = filter {
             scanner = scanner.filter(filter);
         }
