@@ -8,10 +8,15 @@
 //! Both caches are bounded in bytes and evict the least recently used entries first. A
 //! fragment is keyed by its data file and deletion file paths: both are immutable, so an
 //! entry is never stale, and a fragment with new deletions is a new entry.
+//!
+//! The caches live in a [`ForkSafe`] cell: a forked child (a DataLoader worker) starts with
+//! empty caches of its own instead of locks a parent thread may have held at fork time.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arrow_array::RecordBatch;
+use shoal_runtime::ForkSafe;
 
 use crate::fragment::OpenFragment;
 use crate::lru::ByteLru;
@@ -36,6 +41,14 @@ pub(crate) type CachedVectors = Arc<[RecordBatch]>;
 /// State shared by the versions opened from one dataset handle.
 #[derive(Debug)]
 pub(crate) struct Session {
+    caches: ForkSafe<Caches>,
+    metadata_bytes: u64,
+    /// The vector cache's capacity, kept here too so a forked child's fresh cache has it.
+    vector_bytes: AtomicU64,
+}
+
+/// The caches of one process generation.
+struct Caches {
     fragments: Mutex<ByteLru<Arc<OpenFragment>>>,
     /// Loaded indices by file path (immutable, so never stale), oldest first.
     indices: Mutex<Vec<(String, Arc<IvfPqIndex>)>>,
@@ -49,15 +62,25 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Session {
     pub(crate) fn new(metadata_bytes: u64, vector_bytes: u64) -> Arc<Self> {
         Arc::new(Self {
-            fragments: Mutex::new(ByteLru::new(metadata_bytes)),
+            caches: ForkSafe::new(),
+            metadata_bytes,
+            vector_bytes: AtomicU64::new(vector_bytes),
+        })
+    }
+
+    /// This process generation's caches, created empty on first use.
+    fn caches(&self) -> Arc<Caches> {
+        self.caches.get_or_init(|| Caches {
+            fragments: Mutex::new(ByteLru::new(self.metadata_bytes)),
             indices: Mutex::new(Vec::new()),
-            vectors: Mutex::new(ByteLru::new(vector_bytes)),
+            vectors: Mutex::new(ByteLru::new(self.vector_bytes.load(Ordering::Relaxed))),
         })
     }
 
     /// The loaded index stored at `path`, if this session has it.
     pub(crate) fn index(&self, path: &str) -> Option<Arc<IvfPqIndex>> {
-        let indices = lock(&self.indices);
+        let caches = self.caches();
+        let indices = lock(&caches.indices);
         indices
             .iter()
             .find(|(p, _)| p == path)
@@ -66,7 +89,8 @@ impl Session {
 
     /// Keeps a loaded index, dropping the oldest beyond [`LOADED_INDICES`].
     pub(crate) fn insert_index(&self, path: &str, index: Arc<IvfPqIndex>) {
-        let mut indices = lock(&self.indices);
+        let caches = self.caches();
+        let mut indices = lock(&caches.indices);
         indices.retain(|(p, _)| p != path);
         indices.push((path.to_string(), index));
         if indices.len() > LOADED_INDICES {
@@ -81,7 +105,7 @@ impl Session {
 
     /// The cached open fragment, if any.
     pub(crate) fn get(&self, fragment: &Fragment) -> Option<Arc<OpenFragment>> {
-        lock(&self.fragments).get(&Self::key(fragment))
+        lock(&self.caches().fragments).get(&Self::key(fragment))
     }
 
     /// Keeps `open` for later scans, evicting the least recently used entries beyond the
@@ -89,7 +113,7 @@ impl Session {
     pub(crate) fn insert(&self, open: Arc<OpenFragment>) {
         let bytes = open.memory_size();
         let key = Self::key(&open.fragment);
-        lock(&self.fragments).insert(key, open, bytes);
+        lock(&self.caches().fragments).insert(key, open, bytes);
     }
 
     fn vector_key(fragment: &Fragment, field_id: u32) -> String {
@@ -98,7 +122,7 @@ impl Session {
 
     /// The cached vectors of column `field_id` of `fragment`, if any.
     pub(crate) fn vectors(&self, fragment: &Fragment, field_id: u32) -> Option<CachedVectors> {
-        lock(&self.vectors).get(&Self::vector_key(fragment, field_id))
+        lock(&self.caches().vectors).get(&Self::vector_key(fragment, field_id))
     }
 
     /// Keeps the vectors of column `field_id` of `fragment` (all its live rows).
@@ -112,16 +136,22 @@ impl Session {
             .iter()
             .map(|b| b.get_array_memory_size() as u64)
             .sum();
-        lock(&self.vectors).insert(Self::vector_key(fragment, field_id), batches.into(), bytes);
+        lock(&self.caches().vectors).insert(
+            Self::vector_key(fragment, field_id),
+            batches.into(),
+            bytes,
+        );
     }
 
     /// Bytes of vectors the session may keep, and keeps now.
     pub(crate) fn vector_cache(&self) -> (u64, u64) {
-        let cache = lock(&self.vectors);
+        let caches = self.caches();
+        let cache = lock(&caches.vectors);
         (cache.capacity(), cache.bytes())
     }
 
     pub(crate) fn set_vector_cache_capacity(&self, bytes: u64) {
-        lock(&self.vectors).set_capacity(bytes);
+        self.vector_bytes.store(bytes, Ordering::Relaxed);
+        lock(&self.caches().vectors).set_capacity(bytes);
     }
 }

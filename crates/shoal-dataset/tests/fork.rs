@@ -70,3 +70,46 @@ fn two_forked_children_scan_the_parents_dataset_at_once() {
         assert_eq!(read_ids(&ds), expected);
     }
 }
+
+#[test]
+fn forking_while_other_threads_use_the_caches_and_the_memory_registry_never_hangs_a_child() {
+    let (_dir, uris) = uris("fork-busy");
+    for uri in &uris {
+        let ds = block_on(async {
+            write(uri, WriteMode::Create, &[batch(0, 2000)], 50).await?;
+            Dataset::open(uri).await
+        })
+        .unwrap()
+        .unwrap();
+        let expected = read_ids(&ds);
+        // Two threads keep the session's caches busy (every scan looks up 40 fragments) and
+        // one keeps registering in-memory stores, so that forks land while their locks are
+        // taken; a lock inherited locked would hang the child.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        assert_eq!(read_ids(&ds), expected);
+                    }
+                });
+            }
+            scope.spawn(|| {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let other = format!("memory://fork-busy-{n}/t");
+                    shoal_io::resolve(&other).expect("a memory URI resolves");
+                    n += 1;
+                }
+            });
+            for _ in 0..20 {
+                let status = in_forked_child(Duration::from_secs(60), || {
+                    let reopened = block_on(Dataset::open(uri)).unwrap();
+                    read_ids(&ds) == expected && read_ids(&reopened.unwrap()) == expected
+                });
+                assert_eq!(status, 0, "a child could not read {uri}");
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+}

@@ -1,24 +1,41 @@
 //! In-memory stores by name: within a process, `memory://NAME/...` always reaches the same
 //! store, so a dataset written through one URI can be reopened through another.
+//!
+//! The registry takes no lock (a copy-on-write map behind an atomic pointer), so a forked
+//! child finds the stores its parent had at fork time, whatever the parent's other threads
+//! were doing. The stores themselves are `object_store`'s, which lock inside: a store being
+//! written by another thread at the moment of the fork may stay locked in the child.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use object_store::memory::InMemory;
 use object_store::ObjectStore;
+
+type Stores = HashMap<String, Arc<InMemory>>;
+
+static STORES: ArcSwapOption<Stores> = ArcSwapOption::const_empty();
 
 /// The in-memory store called `name`, created empty on first use. It lives until the
 /// process ends.
 pub(crate) fn named_store(name: &str) -> Arc<dyn ObjectStore> {
-    static STORES: OnceLock<Mutex<HashMap<String, Arc<InMemory>>>> = OnceLock::new();
-    let mut stores = STORES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    stores
-        .entry(name.to_string())
-        .or_insert_with(|| Arc::new(InMemory::new()))
-        .clone()
+    if let Some(store) = STORES.load().as_ref().and_then(|s| s.get(name)) {
+        return store.clone();
+    }
+    let fresh = Arc::new(InMemory::new());
+    let mut chosen = fresh.clone();
+    // Another thread may register stores meanwhile: `rcu` retries on the newer map, and the
+    // name's store is whichever was registered first.
+    STORES.rcu(|current| {
+        let mut stores: Stores = current.as_deref().cloned().unwrap_or_default();
+        chosen = stores
+            .entry(name.to_string())
+            .or_insert_with(|| fresh.clone())
+            .clone();
+        Some(Arc::new(stores))
+    });
+    chosen
 }
 
 #[cfg(test)]

@@ -2,10 +2,13 @@
 //!
 //! After a fork only the forking thread exists in the child; a runtime, thread pool or
 //! connection pool built in the parent refers to threads and sockets that are gone or
-//! shared. [`ForkSafe::get`] compares the value's fork generation with the current one and
+//! shared; a lock a parent thread held at fork time stays locked in the child for ever.
+//! [`ForkSafe::get_or_init`] compares the value's fork generation with the current one and
 //! builds a fresh value when they differ. The old value is leaked on purpose: dropping it
-//! would join threads that no longer exist. No lock is taken, so a lock held by a parent
-//! thread at fork time cannot deadlock the child.
+//! would join threads that no longer exist, or take a lock no one will release. No lock is
+//! taken, so a lock held by a parent thread at fork time cannot deadlock the child. A cell
+//! that is not `static` (a session's caches) frees its value when dropped in the process
+//! generation that built it.
 #![allow(unsafe_code)] // an atomic pointer to leaked, never-freed entries
 
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -21,6 +24,27 @@ struct Entry<T> {
 /// A value built on first use in each process generation (see the module docs).
 pub struct ForkSafe<T> {
     slot: AtomicPtr<Entry<T>>,
+}
+
+impl<T> Drop for ForkSafe<T> {
+    fn drop(&mut self) {
+        let current = *self.slot.get_mut();
+        // SAFETY: a non-null slot holds a pointer from `Box::into_raw` that nothing freed;
+        // `&mut self` means no other thread can read it any more.
+        if let Some(entry) = unsafe { current.as_ref() } {
+            if entry.generation == fork_generation() {
+                // SAFETY: as above; built in this generation, so dropping it joins or
+                // unlocks nothing that a fork left behind.
+                drop(unsafe { Box::from_raw(current) });
+            }
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for ForkSafe<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForkSafe").finish_non_exhaustive()
+    }
 }
 
 impl<T> Default for ForkSafe<T> {
