@@ -160,6 +160,7 @@ impl FileReader {
         }
         let location = self.reader.location();
         let scheduler = location.store_ref.scheduler();
+        let store = location.store();
         let mut cost = ReadCost::default();
         loop {
             let missing = plan
@@ -168,7 +169,9 @@ impl FileReader {
             if missing.is_empty() {
                 return Ok((fetched, cost));
             }
-            let (bytes, read) = scheduler.read(location, &missing, priority).await?;
+            let (bytes, read) = scheduler
+                .read(&*store, &location.path, &location.uri, &missing, priority)
+                .await?;
             cost += read;
             for (range, b) in missing.iter().zip(bytes) {
                 fetched.insert(range.start, b);

@@ -57,7 +57,7 @@ mod versions;
 
 pub use cleanup::CleanupStats;
 pub use compact::CompactOptions;
-pub use dataset::{row_address, Dataset};
+pub use dataset::{row_address, Dataset, ROW_ADDRESS_COLUMN};
 pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
 pub use error::{Error, Result};
 pub use file_reader::FileReader;
@@ -73,7 +73,7 @@ pub use merge::{MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES};
 pub use relocate::{copy_dataset, destroy_dataset};
 pub use scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
-    DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,
+    DEFAULT_SCAN_BUDGET_BYTES,
 };
 pub use schema::{ColumnAlteration, ColumnMaker, NewColumns};
 pub use search::{

@@ -1,9 +1,10 @@
 //! Tags: names for versions, kept as small objects under `_tags/`, each holding the version
-//! number as text. A tagged version is never removed by `cleanup`.
+//! number as text. A tagged version is never removed by `cleanup`, and opens by name
+//! ([`Dataset::open_tag`]).
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
-use shoal_io::{IoError, ObjectLocation};
+use shoal_io::{resolve, IoError, ObjectLocation};
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -84,6 +85,17 @@ fn validate(name: &str) -> Result<()> {
 }
 
 impl Dataset {
+    /// Opens the version tagged `name` of the dataset at `uri`.
+    pub async fn open_tag(uri: &str, name: &str) -> Result<Self> {
+        Self::open_tag_at(resolve(uri)?, name).await
+    }
+
+    /// Opens the version tagged `name` of the dataset at a resolved location.
+    pub async fn open_tag_at(root: ObjectLocation, name: &str) -> Result<Self> {
+        let version = version_of(&root, name).await?;
+        Self::open_version_at(root, version).await
+    }
+
     /// Every tag of the dataset, by name.
     pub async fn tags(&self) -> Result<Vec<Tag>> {
         list(self.root()).await

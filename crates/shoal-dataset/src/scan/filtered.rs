@@ -16,11 +16,10 @@ use arrow_select::filter::filter_record_batch;
 use shoal_format::Fetched;
 use shoal_io::ReadCost;
 
-use crate::dataset::row_address;
+use crate::dataset::{row_address, ROW_ADDRESS_COLUMN};
 use crate::error::{Error, Result};
 use crate::filter::RowFilter;
 use crate::fragment::{FragmentPlan, OpenFragment};
-use crate::scan::plan::ROW_ADDRESS_COLUMN;
 
 /// What a filtered scan reads: the filter, the projected columns, and those of them the
 /// filter does not read already.

@@ -26,7 +26,7 @@ pub(crate) mod stats;
 mod stream;
 mod task;
 
-pub use plan::{ScanPlan, Scanner, DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN};
+pub use plan::{ScanPlan, Scanner, DEFAULT_SCAN_BUDGET_BYTES};
 pub use stats::{PhaseStats, ScanStats};
 pub use stream::ScanStream;
 pub use task::{FetchedTask, ReadTask, ScanBatch};

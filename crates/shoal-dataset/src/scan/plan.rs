@@ -32,9 +32,6 @@ const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 /// with no task spawned.
 const SMALL_SCAN_BYTES: u64 = 1 << 20;
 
-/// The name of the row-address column a scan adds on request.
-pub const ROW_ADDRESS_COLUMN: &str = "_rowaddr";
-
 /// A scan of one dataset version, being described.
 #[derive(Debug, Clone)]
 pub struct Scanner {
@@ -144,7 +141,7 @@ impl Scanner {
         self
     }
 
-    /// Adds a last column, [`ROW_ADDRESS_COLUMN`] (uint64), holding each row's address (see
+    /// Adds a last column, [`crate::ROW_ADDRESS_COLUMN`] (uint64), holding each row's address (see
     /// [`crate::row_address`]).
     pub fn with_row_addresses(mut self, yes: bool) -> Self {
         self.row_addresses = yes;

@@ -12,11 +12,10 @@ use arrow_schema::{DataType, Field, Schema};
 use shoal_format::Fetched;
 use shoal_io::{ByteBudget, Reservation, Ticket};
 
-use crate::dataset::row_address;
+use crate::dataset::{row_address, ROW_ADDRESS_COLUMN};
 use crate::error::{Error, Result};
 use crate::fragment::{FragmentPlan, OpenFragment};
 use crate::scan::filtered::{Filtering, Matched};
-use crate::scan::plan::ROW_ADDRESS_COLUMN;
 use crate::scan::stats::Collector;
 
 /// Rows `rows` (positions in the data file) of one fragment: what to read, planned.
