@@ -18,12 +18,12 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use shoal_io::{resolve, ObjectLocation, ReadCost};
 
 use crate::error::{Error, Result};
-use crate::fragment::OpenFragment;
-use crate::manifest::{Fragment, Manifest};
-use crate::projection::column_indices;
-use crate::scan::stats::Collector;
+use crate::file::projection::column_indices;
+use crate::read::fragment::OpenFragment;
+use crate::read::scan::stats::Collector;
 use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE_BYTES};
-use crate::{site, versions};
+use crate::version::manifest::{Fragment, Manifest};
+use crate::version::{site, versions};
 
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
