@@ -6,7 +6,8 @@
 //! version: an offset (the row's position among the version's live rows, fragments in
 //! manifest order) and an address (`fragment id << 32 | position in the fragment's data
 //! file`), which also stays the same across versions until a compaction rewrites the
-//! fragment. Deleted rows are skipped by scans and refused by takes.
+//! fragment. Deleted rows are skipped by scans and refused by takes. A version opens by tag
+//! through `tags.rs`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,17 +18,20 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use shoal_io::{resolve, ObjectLocation, ReadCost};
 
 use crate::error::{Error, Result};
-use crate::fragment::OpenFragment;
-use crate::manifest::{Fragment, Manifest};
-use crate::projection::column_indices;
-use crate::scan::stats::Collector;
+use crate::file::projection::column_indices;
+use crate::read::fragment::OpenFragment;
+use crate::read::scan::stats::Collector;
 use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE_BYTES};
-use crate::{site, tags, versions};
+use crate::version::manifest::{Fragment, Manifest};
+use crate::version::{site, versions};
 
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
     (fragment_id << 32) | row
 }
+
+/// The name of the row-address column a scan adds on request.
+pub const ROW_ADDRESS_COLUMN: &str = "_rowaddr";
 
 /// One version of a dataset.
 #[derive(Debug, Clone)]
@@ -74,17 +78,6 @@ impl Dataset {
                 })
             }
         }
-    }
-
-    /// Opens the version tagged `name` of the dataset at `uri`.
-    pub async fn open_tag(uri: &str, name: &str) -> Result<Self> {
-        Self::open_tag_at(resolve(uri)?, name).await
-    }
-
-    /// Opens the version tagged `name` of the dataset at a resolved location.
-    pub async fn open_tag_at(root: ObjectLocation, name: &str) -> Result<Self> {
-        let version = tags::version_of(&root, name).await?;
-        Self::open_version_at(root, version).await
     }
 
     /// Another version of the same dataset (sharing this handle's metadata cache).

@@ -10,12 +10,12 @@ use crate::search::IvfPqIndex;
 
 /// Parses a deletion file of a fragment of `rows` rows (`deletion.rs`).
 pub fn decode_deletion(bytes: &[u8], rows: u64) -> Result<RoaringBitmap, FormatError> {
-    crate::deletion::decode(bytes, rows)
+    crate::file::deletion::decode(bytes, rows)
 }
 
 /// The bytes of a deletion file holding `deleted`.
 pub fn encode_deletion(deleted: &RoaringBitmap) -> Vec<u8> {
-    crate::deletion::encode(deleted)
+    crate::file::deletion::encode(deleted)
 }
 
 /// A parsed IVF-PQ index file (`search/index_file.rs`).

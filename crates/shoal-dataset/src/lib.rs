@@ -14,74 +14,56 @@
 //!   put-if-not-exists, rebasing on concurrent changes it does not conflict with.
 //!
 //! Users normally reach these through the `shoal` crate.
+//!
+//! The source is laid out by concern: `file/` (single files: data files read and written,
+//! deletion files, the envelope of the dataset's own objects), `version/` (manifests,
+//! finding versions, changes and the commit loop, tags, restore, cleanup), `read/`
+//! (fragments, scans, takes, the rows a filter matches), `write/` (the changes that write
+//! data: create and append, delete, update, compact, merge-insert, schema evolution),
+//! `search/` (vector search, building indices) and `session/` (what a handle caches);
+//! `dataset.rs` is the [`Dataset`] handle they hang off and `filter.rs` the seams a
+//! where-clause crosses.
 
-mod change;
-mod cleanup;
-mod columns;
-mod commit;
-mod compact;
-mod data_files;
 mod dataset;
-mod dataset_writer;
-mod delete;
-mod deletion;
 mod error;
-mod file_reader;
-mod file_writer;
+mod file;
 mod filter;
-mod fragment;
-mod framing;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod index_build;
-mod index_coverage;
-mod layout;
-mod lru;
-mod manifest;
-mod matches;
-mod merge;
-mod projection;
-mod relocate;
-mod restore;
-mod rewrite;
-mod scan;
-mod schema;
+mod read;
 mod search;
 mod session;
-mod site;
-mod tags;
-mod take;
-mod update;
-mod versions;
+mod version;
+mod write;
 
-pub use cleanup::CleanupStats;
-pub use compact::CompactOptions;
-pub use dataset::{row_address, Dataset};
-pub use dataset_writer::{DatasetWriter, WriteMode, WriteParams};
+pub use dataset::{row_address, Dataset, ROW_ADDRESS_COLUMN};
 pub use error::{Error, Result};
-pub use file_reader::FileReader;
-pub use file_writer::{FileWriter, WrittenFile};
+pub use file::file_reader::FileReader;
+pub use file::file_writer::{FileWriter, WrittenFile};
 pub use filter::{ColumnRangeStats, RangeStats, RowFilter, RowUpdate};
-pub use index_build::{IndexParams, ProgressCallback};
-pub use index_coverage::IndexCoverage;
-pub use manifest::{
-    DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
-    MANIFEST_MINOR,
-};
-pub use merge::{MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES};
-pub use relocate::{copy_dataset, destroy_dataset};
-pub use scan::{
+pub use read::scan::{
     FetchedTask, PhaseStats, ReadTask, ScanBatch, ScanPlan, ScanStats, ScanStream, Scanner,
-    DEFAULT_SCAN_BUDGET_BYTES, ROW_ADDRESS_COLUMN,
+    DEFAULT_SCAN_BUDGET_BYTES,
 };
-pub use schema::{ColumnAlteration, ColumnMaker, NewColumns};
+pub use read::take::{FetchedTake, TakePlan, TakeTask};
+pub use search::index_build::{IndexParams, ProgressCallback};
+pub use search::index_coverage::IndexCoverage;
 pub use search::{
     SearchResults, SearchStats, VectorSearch, DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR,
     DISTANCE_COLUMN,
 };
 pub use session::DEFAULT_VECTOR_CACHE_BYTES;
 pub use shoal_vector::{Metric, Progress};
-pub use site::dataset_exists;
-pub use tags::Tag;
-pub use take::{FetchedTake, TakePlan, TakeTask};
+pub use version::cleanup::CleanupStats;
+pub use version::manifest::{
+    DataFile, DeletionFile, Fragment, IndexEntry, IndexKind, Manifest, Operation, MANIFEST_MAJOR,
+    MANIFEST_MINOR,
+};
+pub use version::relocate::{copy_dataset, destroy_dataset};
+pub use version::site::dataset_exists;
+pub use version::tags::Tag;
+pub use write::compact::CompactOptions;
+pub use write::dataset_writer::{DatasetWriter, WriteMode, WriteParams};
+pub use write::merge::{MergeInsertBuilder, MergeInsertStats, DEFAULT_CONFLICT_RETRIES};
+pub use write::schema::{ColumnAlteration, ColumnMaker, NewColumns};

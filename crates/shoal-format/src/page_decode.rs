@@ -1,4 +1,6 @@
-//! Decodes the plain bytes of a page into an Arrow array.
+//! Decodes the plain bytes of a page into an Arrow array, and reads a page out of the fetched
+//! bytes of its file (`read_page`: checksum, decompression, decoding), for row-range reads
+//! (`plan.rs`) and takes (`take.rs`) alike.
 //!
 //! The inverse of `page_encode`: walks the column's type in pre-order, taking each node's
 //! validity bitmap and data buffers from the page as zero-copy slices. Every array is built
@@ -12,10 +14,50 @@ use arrow_data::{ArrayData, ArrayDataBuilder};
 use arrow_schema::DataType;
 use bytes::Bytes;
 
+use crate::compression::{decompress, Compression};
 use crate::error::{FormatError, Result};
-use crate::metadata::PageMeta;
+use crate::fetched::Fetched;
+use crate::metadata::{ColumnMeta, PageMeta};
 use crate::page_encode::{padded, NodeInfo};
 use crate::types::node_kind;
+
+/// Reads, checks and decodes a whole page, in the column's storage type.
+pub(crate) fn read_page(
+    col: &ColumnMeta,
+    index: usize,
+    fetched: &Fetched,
+    verify: bool,
+) -> Result<ArrayRef> {
+    let page = &col.pages[index];
+    let stored = fetched.require(page.byte_range())?;
+    let computed = if verify {
+        crc32c::crc32c(&stored)
+    } else {
+        page.crc
+    };
+    if computed != page.crc {
+        return Err(FormatError::Checksum {
+            what: format!("column '{}', page {index}", col.field.name()),
+            stored: page.crc,
+            computed,
+        });
+    }
+    let plain = match page.compression {
+        Compression::None => stored,
+        codec => bytes::Bytes::from(decompress(codec, &stored, page.plain_len())?),
+    };
+    decode_page(&col.storage, page, plain).map_err(|e| match e {
+        FormatError::Corrupt(msg) => FormatError::Corrupt(format!(
+            "column '{}', page {index}: {msg}",
+            col.field.name()
+        )),
+        FormatError::Arrow(e) => FormatError::Corrupt(format!(
+            "column '{}', page {index}: invalid data: {e}",
+            col.field.name()
+        )),
+        other => other,
+    })
+}
 
 /// Decodes a whole page of a column of storage type `dt` from its plain (decompressed) bytes.
 pub(crate) fn decode_page(dt: &DataType, page: &PageMeta, plain: Bytes) -> Result<ArrayRef> {

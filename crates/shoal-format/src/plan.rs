@@ -15,11 +15,10 @@ use arrow_schema::{Field, SchemaRef};
 use arrow_select::concat::concat;
 use arrow_select::take::take;
 
-use crate::compression::{decompress, Compression};
 use crate::error::{FormatError, Result};
 use crate::fetched::{merge_ranges, Fetched};
 use crate::metadata::{ColumnMeta, FileMetadata};
-use crate::page_decode::decode_page;
+use crate::page_decode::read_page;
 use crate::storage::{from_storage, storage_type};
 use crate::take::PageTake;
 
@@ -243,42 +242,4 @@ fn concat_pieces(field: &Field, pieces: Vec<ArrayRef>) -> Result<ArrayRef> {
     }
     let refs: Vec<&dyn Array> = pieces.iter().map(|a| a.as_ref()).collect();
     Ok(concat(&refs)?)
-}
-
-/// Reads, checks and decodes a whole page, in the column's storage type.
-pub(crate) fn read_page(
-    col: &ColumnMeta,
-    index: usize,
-    fetched: &Fetched,
-    verify: bool,
-) -> Result<ArrayRef> {
-    let page = &col.pages[index];
-    let stored = fetched.require(page.byte_range())?;
-    let computed = if verify {
-        crc32c::crc32c(&stored)
-    } else {
-        page.crc
-    };
-    if computed != page.crc {
-        return Err(FormatError::Checksum {
-            what: format!("column '{}', page {index}", col.field.name()),
-            stored: page.crc,
-            computed,
-        });
-    }
-    let plain = match page.compression {
-        Compression::None => stored,
-        codec => bytes::Bytes::from(decompress(codec, &stored, page.plain_len())?),
-    };
-    decode_page(&col.storage, page, plain).map_err(|e| match e {
-        FormatError::Corrupt(msg) => FormatError::Corrupt(format!(
-            "column '{}', page {index}: {msg}",
-            col.field.name()
-        )),
-        FormatError::Arrow(e) => FormatError::Corrupt(format!(
-            "column '{}', page {index}: invalid data: {e}",
-            col.field.name()
-        )),
-        other => other,
-    })
 }

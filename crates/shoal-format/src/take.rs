@@ -18,7 +18,7 @@ use crate::compression::Compression;
 use crate::error::{FormatError, Result};
 use crate::fetched::Fetched;
 use crate::metadata::ColumnMeta;
-use crate::plan::read_page;
+use crate::page_decode::read_page;
 use crate::types::NodeKind;
 
 /// The rows of one page that a take wants, and how to read them.

@@ -13,11 +13,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::stream::{FuturesOrdered, TryStreamExt};
-use object_store::{GetOptions, GetRange};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore};
 
 use crate::coalesce::coalesce;
 use crate::error::{IoError, Result};
-use crate::location::ObjectLocation;
 use crate::slots::PrioritySlots;
 
 /// How a scheduler treats its store.
@@ -125,17 +125,19 @@ impl IoScheduler {
         self.slots.peak_in_use()
     }
 
-    /// Reads `ranges` of the object at `location` (any order; empty ranges read as empty),
-    /// coalescing nearby ones; each request waits for a slot by `priority` (lower first).
-    /// Returns the bytes of each range, in the order asked, and what the read cost.
+    /// Reads `ranges` of the object at `path` in `store` (any order; empty ranges read as
+    /// empty), coalescing nearby ones; each request waits for a slot by `priority` (lower
+    /// first). `uri` names the object in errors. Returns the bytes of each range, in the order
+    /// asked, and what the read cost.
     pub async fn read(
         &self,
-        location: &ObjectLocation,
+        store: &dyn ObjectStore,
+        path: &Path,
+        uri: &str,
         ranges: &[Range<u64>],
         priority: u64,
     ) -> Result<(Vec<Bytes>, ReadCost)> {
         let requests = coalesce(ranges, self.config.coalesce_gap, self.config.max_request);
-        let store = location.store();
         let bodies: Vec<Bytes> = if self.config.one_call {
             if requests.is_empty() {
                 Vec::new()
@@ -143,30 +145,27 @@ impl IoScheduler {
                 let wanted: Vec<Range<u64>> = requests.iter().map(|r| r.range.clone()).collect();
                 let _slot = self.slots.acquire(priority).await;
                 store
-                    .get_ranges(&location.path, &wanted)
+                    .get_ranges(path, &wanted)
                     .await
-                    .map_err(|e| IoError::from_store(&location.uri, e))?
+                    .map_err(|e| IoError::from_store(uri, e))?
             }
         } else {
             let fetches: FuturesOrdered<_> = requests
                 .iter()
-                .map(|request| {
-                    let store = store.clone();
-                    async move {
-                        let _slot = self.slots.acquire(priority).await;
-                        let options = GetOptions {
-                            range: Some(GetRange::Bounded(request.range.clone())),
-                            ..GetOptions::default()
-                        };
-                        let result = store
-                            .get_opts(&location.path, options)
-                            .await
-                            .map_err(|e| IoError::from_store(&location.uri, e))?;
-                        result
-                            .bytes()
-                            .await
-                            .map_err(|e| IoError::from_store(&location.uri, e))
-                    }
+                .map(|request| async move {
+                    let _slot = self.slots.acquire(priority).await;
+                    let options = GetOptions {
+                        range: Some(GetRange::Bounded(request.range.clone())),
+                        ..GetOptions::default()
+                    };
+                    let result = store
+                        .get_opts(path, options)
+                        .await
+                        .map_err(|e| IoError::from_store(uri, e))?;
+                    result
+                        .bytes()
+                        .await
+                        .map_err(|e| IoError::from_store(uri, e))
                 })
                 .collect();
             fetches.try_collect().await?
@@ -181,7 +180,7 @@ impl IoScheduler {
                 let end = (ranges[i].end - request.range.start) as usize;
                 if end > body.len() {
                     return Err(IoError::ShortRead {
-                        uri: location.uri.clone(),
+                        uri: uri.to_string(),
                         range: ranges[i].clone(),
                         got: body.len() as u64,
                     });

@@ -19,11 +19,11 @@ use shoal_vector::{distances_many, Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::manifest::Fragment;
-use crate::matches::MatchingRows;
-use crate::scan::ScanStats;
+use crate::read::matches::MatchingRows;
+use crate::read::scan::ScanStats;
 use crate::search::query::{batches_in_flight, vectors_of, VectorColumn};
 use crate::session::CachedVectors;
+use crate::version::manifest::Fragment;
 
 /// Query vectors, row-major, shared by the tasks scoring batches.
 #[derive(Debug)]

@@ -23,9 +23,9 @@ use shoal_vector::IvfPqModel;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::framing::Kind;
-use crate::manifest::IndexEntry;
+use crate::file::framing::Kind;
 use crate::search::query::VectorColumn;
+use crate::version::manifest::IndexEntry;
 
 const INDEX: Kind = Kind {
     magic: *b"SHOALIVX",

@@ -10,8 +10,8 @@ use shoal_vector::{adc_distances, distances, Metric, TopK};
 
 use crate::dataset::Dataset;
 use crate::error::Result;
-use crate::matches::MatchingRows;
-use crate::scan::stats::Collector;
+use crate::read::matches::MatchingRows;
+use crate::read::scan::stats::Collector;
 use crate::search::flat::Queries;
 use crate::search::index_file::IvfPqIndex;
 use crate::search::query::{vectors_of, VectorColumn};

@@ -9,8 +9,18 @@
 //! two merged, so no row is missed; deleted rows never appear. A filter applies before the
 //! search (the matching rows found first, every other row skipped) or after it
 //! (`postfilter`).
+//!
+//! Indices: `index_build` trains, encodes and commits them ([`Dataset::create_index`],
+//! [`Dataset::optimize_index`]); `index_coverage` says what an index still covers of a
+//! version after deletes and compactions ([`Manifest::index_coverage`]).
+//!
+//! [`Dataset::create_index`]: crate::Dataset::create_index
+//! [`Dataset::optimize_index`]: crate::Dataset::optimize_index
+//! [`Manifest::index_coverage`]: crate::Manifest::index_coverage
 
 mod flat;
+pub(crate) mod index_build;
+pub(crate) mod index_coverage;
 mod index_file;
 mod ivf;
 mod postfilter;

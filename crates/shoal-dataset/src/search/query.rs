@@ -11,7 +11,7 @@ use half::slice::HalfFloatSliceExt;
 
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
-use crate::scan::ScanStream;
+use crate::read::scan::ScanStream;
 
 /// Batches of a vector pass handed to the CPU pool at once: enough to keep every CPU
 /// thread busy while the next batches are read.

@@ -9,17 +9,17 @@ use arrow_array::{ArrayRef, Float32Array, RecordBatch, UInt32Array, UInt64Array}
 use arrow_schema::{DataType, Field, Schema};
 use shoal_vector::{Metric, TopK};
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, ROW_ADDRESS_COLUMN};
 use crate::error::{Error, Result};
 use crate::filter::RowFilter;
-use crate::manifest::{IndexEntry, IndexKind};
-use crate::matches::MatchingRows;
-use crate::scan::{ScanStats, ROW_ADDRESS_COLUMN};
+use crate::read::matches::MatchingRows;
+use crate::read::scan::ScanStats;
 use crate::search::flat::{flat_search, Queries, Scoring};
 use crate::search::index_file::IvfPqIndex;
 use crate::search::ivf::{candidates, refine, LiveRows, Probe};
 use crate::search::postfilter::postfilter;
 use crate::search::query::VectorColumn;
+use crate::version::manifest::{IndexEntry, IndexKind};
 
 /// The column of distances a search adds.
 pub const DISTANCE_COLUMN: &str = "_distance";
