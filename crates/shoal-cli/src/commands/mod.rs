@@ -134,16 +134,11 @@ fn query_stats(rows: &shoal::blocking::QueryRows) -> Result<ScanStats> {
     }
 }
 
-/// Opens the version of the dataset at `uri` that `which` asks for (the latest by default).
+/// The version of the dataset at `uri` that `which` asks for, opened through the API, as the
+/// dataset layer's handle: for the commands that show a version's manifest or compose the
+/// read phases themselves (`info`, `index`, `search`, `sql`, `sample`).
 fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
-    let root = locate(uri)?;
-    Ok(block_on(async {
-        match (which.version, &which.tag) {
-            (Some(v), _) => Dataset::open_version_at(root, v).await,
-            (None, Some(tag)) => Dataset::open_tag_at(root, tag).await,
-            (None, None) => Dataset::open_at(root).await,
-        }
-    })?)
+    Ok(open_table(uri, which)?.0.dataset())
 }
 
 /// The command line's `--where` compiled against `dataset`'s schema (errors name the column
