@@ -206,11 +206,19 @@ impl Dataset {
         collector: &Collector,
     ) -> Result<Vec<Arc<OpenFragment>>> {
         let started = Instant::now();
-        let opened: Vec<(Arc<OpenFragment>, Option<ReadCost>)> = stream::iter(indices)
-            .map(|index| self.open_fragment_with_cost(index))
-            .buffered(at_once.max(1))
-            .try_collect()
-            .await?;
+        // Unordered, so that one slow open does not hold back the next ones: `at_once`
+        // requests stay in flight until the last; the order is restored afterwards.
+        let mut opened: Vec<(usize, (Arc<OpenFragment>, Option<ReadCost>))> =
+            stream::iter(indices.into_iter().enumerate())
+                .map(|(position, index)| async move {
+                    Ok::<_, Error>((position, self.open_fragment_with_cost(index).await?))
+                })
+                .buffer_unordered(at_once.max(1))
+                .try_collect()
+                .await?;
+        opened.sort_unstable_by_key(|(position, _)| *position);
+        let opened: Vec<(Arc<OpenFragment>, Option<ReadCost>)> =
+            opened.into_iter().map(|(_, open)| open).collect();
         let mut cost = ReadCost::default();
         let mut cached = 0;
         for (_, c) in &opened {
