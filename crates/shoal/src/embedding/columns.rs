@@ -11,6 +11,7 @@ use futures::StreamExt;
 
 use super::definition::{definitions_of, with_definitions, EmbeddingDefinition};
 use super::embedder::Embedder;
+use crate::background::on_io;
 use crate::data::TableData;
 use crate::error::{Error, Result};
 
@@ -91,13 +92,29 @@ impl Embeddings {
     /// (the table's schema) where its columns are exactly the table's. Rows whose embedding
     /// fails end the stream with the error, so the write commits nothing.
     pub(crate) fn apply(self, data: TableData, target: &SchemaRef) -> Result<TableData> {
-        let given = data.schema().clone();
+        let Some(rows) = self.for_rows(data.schema(), target)? else {
+            return Ok(data);
+        };
+        let rows = Arc::new(rows);
+        let schema = rows.schema.clone();
+        let batches = data
+            .into_stream()
+            .map(move |batch| {
+                let rows = rows.clone();
+                async move { rows.embed_here(batch?).await }
+            })
+            .buffered(EMBED_AHEAD);
+        Ok(TableData::stream(schema, batches))
+    }
+
+    /// What computes the vector columns rows of `given` lack (`None`: they lack none).
+    fn for_rows(self, given: &SchemaRef, target: &SchemaRef) -> Result<Option<RowEmbedder>> {
         let missing: Vec<(usize, Arc<Embedder>, Field)> = self
             .items
             .into_iter()
             .filter(|(d, _)| given.field_with_name(&d.vector_column).is_err())
             .map(|(d, embedder)| {
-                check_source(&given, &d)?;
+                check_source(given, &d)?;
                 let source = given.index_of(&d.source_column)?;
                 let field = target
                     .field_with_name(&d.vector_column)
@@ -107,7 +124,7 @@ impl Embeddings {
             })
             .collect::<Result<_>>()?;
         if missing.is_empty() {
-            return Ok(data);
+            return Ok(None);
         }
         let mut fields: Vec<FieldRef> = given.fields().to_vec();
         fields.extend(missing.iter().map(|(_, _, f)| Arc::new(f.clone())));
@@ -117,27 +134,65 @@ impl Embeddings {
             None => fields,
         };
         let schema = Arc::new(Schema::new_with_metadata(fields, target.metadata().clone()));
-        let missing = Arc::new(missing);
-        let out_schema = schema.clone();
-        let batches = data
-            .into_stream()
-            .map(move |batch| {
-                let (missing, schema, order) = (missing.clone(), out_schema.clone(), order.clone());
-                async move {
-                    let batch = batch?;
-                    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-                    for (source, embedder, field) in missing.iter() {
-                        let texts = batch.column(*source);
-                        columns.push(embedder.embed_column(texts, field.name()).await?);
-                    }
-                    if let Some(order) = &order {
-                        columns = order.iter().map(|&i| columns[i].clone()).collect();
-                    }
-                    Ok::<_, Error>(RecordBatch::try_new(schema, columns)?)
-                }
-            })
-            .buffered(EMBED_AHEAD);
-        Ok(TableData::stream(schema, batches))
+        Ok(Some(RowEmbedder {
+            missing,
+            schema,
+            order,
+        }))
+    }
+}
+
+/// Computes the vector columns a table's embedding functions make, one batch of rows at a
+/// time, for callers that write batches themselves (the CLI's import).
+#[derive(Clone)]
+pub struct RowEmbedder {
+    /// Each vector column computed: its text column's position, embedder and field.
+    missing: Vec<(usize, Arc<Embedder>, Field)>,
+    schema: SchemaRef,
+    /// Positions of the output columns among the given ones and then the computed ones.
+    order: Option<Vec<usize>>,
+}
+
+impl RowEmbedder {
+    /// What makes the vector columns of `definitions` for rows of `schema` (which lack
+    /// them); the functions are made now (a model may load). `None` when `definitions` is
+    /// empty or the rows hold every vector column already.
+    pub async fn new(
+        definitions: Vec<EmbeddingDefinition>,
+        schema: &SchemaRef,
+    ) -> Result<Option<RowEmbedder>> {
+        let (definitions, schema) = (definitions, schema.clone());
+        on_io(async move {
+            let embeddings = Embeddings::of(definitions).await?;
+            let target = embeddings.table_schema(&schema)?;
+            embeddings.for_rows(&schema, &target)
+        })
+        .await
+    }
+
+    /// The schema of the rows it returns: the given columns and the vector columns, with the
+    /// definitions in the metadata.
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// `batch` with its vector columns computed (a null text gets a null vector).
+    pub async fn embed(&self, batch: RecordBatch) -> Result<RecordBatch> {
+        let rows = self.clone();
+        on_io(async move { rows.embed_here(batch).await }).await
+    }
+
+    /// [`RowEmbedder::embed`], on the I/O runtime already.
+    async fn embed_here(&self, batch: RecordBatch) -> Result<RecordBatch> {
+        let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+        for (source, embedder, field) in &self.missing {
+            let texts = batch.column(*source);
+            columns.push(embedder.embed_column(texts, field.name()).await?);
+        }
+        if let Some(order) = &self.order {
+            columns = order.iter().map(|&i| columns[i].clone()).collect();
+        }
+        Ok(RecordBatch::try_new(self.schema.clone(), columns)?)
     }
 }
 

@@ -10,7 +10,7 @@
 //!   [`EmbeddingOptions`] say how calls run: batch size, pool size, retries, timeout.
 //! - `embedder.rs` runs calls (blocking ones on a dedicated named pool per function, async
 //!   ones under a semaphore), `retry.rs` retries transient failures, `columns.rs` computes
-//!   the vector columns of rows being written.
+//!   the vector columns of rows being written, [`embed_text`] the vector of a query text.
 
 mod columns;
 mod definition;
@@ -18,12 +18,15 @@ mod embedder;
 mod function;
 mod hash;
 mod openai;
+mod query;
 mod registry;
 mod retry;
 
 pub(crate) use columns::Embeddings;
+pub use columns::RowEmbedder;
 pub use definition::{
     definitions_of, EmbeddingDefinition, EmbeddingOptions, EMBEDDINGS_METADATA_KEY,
 };
 pub use function::{EmbedCall, EmbedError, EmbeddingFunction, Vectors};
+pub use query::embed_text;
 pub use registry::{register, EmbeddingFactory};

@@ -2,8 +2,7 @@
 //! table's embedding function turns into the query vector when the query runs.
 
 use super::Query;
-use crate::background::on_io;
-use crate::embedding::Embeddings;
+use crate::embedding::embed_text;
 use crate::error::Result;
 
 impl Query {
@@ -25,14 +24,8 @@ impl Query {
         let Some(text) = vector.text.take() else {
             return Ok(query);
         };
-        let (schema, column) = (self.dataset.schema(), vector.column.clone());
-        let (column, embedded) = on_io(async move {
-            let embeddings = Embeddings::of_schema(&schema).await?;
-            let (definition, embedder) = embeddings.for_column(column.as_deref())?;
-            let embedded = embedder.embed_query(&text).await?;
-            Ok((definition.vector_column.clone(), embedded))
-        })
-        .await?;
+        let schema = self.dataset.schema();
+        let (column, embedded) = embed_text(&schema, vector.column.as_deref(), &text).await?;
         vector.column = Some(column);
         vector.vector = embedded;
         Ok(query)
