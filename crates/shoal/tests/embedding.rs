@@ -237,6 +237,63 @@ async fn transient_failures_stop_at_the_attempt_cap() {
     assert_eq!(calls.load(Ordering::SeqCst) - before, 3);
 }
 
+/// Blocks its pool thread longer than the timeout on every call after the first (the
+/// first makes the table).
+struct Stuck {
+    calls: Arc<AtomicUsize>,
+}
+
+impl EmbeddingFunction for Stuck {
+    fn name(&self) -> &str {
+        "stuck"
+    }
+
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn embed(&self, texts: Vec<String>) -> EmbedCall {
+        let calls = self.calls.clone();
+        EmbedCall::Blocking(Box::new(move || {
+            if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+            }
+            Ok(texts.iter().map(|_| vec![1.0]).collect())
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_call_longer_than_its_timeout_is_a_transient_failure() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let shared = calls.clone();
+    register("stuck", move |_| {
+        Ok(Arc::new(Stuck {
+            calls: shared.clone(),
+        }) as Arc<dyn EmbeddingFunction>)
+    });
+    let options = fast(EmbeddingOptions {
+        timeout_ms: 50,
+        max_attempts: 2,
+        threads: 2,
+        ..Default::default()
+    });
+    let definition = EmbeddingDefinition::new("text", "vector", "stuck", Default::default())
+        .with_options(options);
+    let table = table_with("memory://embedding/stuck", definition)
+        .await
+        .unwrap();
+    let Err(error) = table.search_text("q").execute().await else {
+        panic!("the search succeeded")
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("after 2 attempt(s) (transient)") && message.contains("within 50 ms"),
+        "{message}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
 #[tokio::test]
 async fn unknown_functions_and_non_text_sources_are_refused() {
     let db = shoal::connect("memory://embedding/refused", Default::default())
