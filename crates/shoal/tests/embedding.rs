@@ -438,3 +438,58 @@ async fn openai_does_not_retry_401() {
         "{message}"
     );
 }
+
+/// Answers `value` for every text, in one dimension.
+struct Constant(f32);
+
+impl EmbeddingFunction for Constant {
+    fn name(&self) -> &str {
+        "constant"
+    }
+
+    fn dim(&self) -> usize {
+        1
+    }
+
+    fn embed(&self, texts: Vec<String>) -> EmbedCall {
+        let value = self.0;
+        EmbedCall::Blocking(Box::new(move || {
+            Ok(texts.iter().map(|_| vec![value]).collect())
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_registered_replacement_serves_the_next_call() {
+    register("constant", |_| {
+        Ok(Arc::new(Constant(1.0)) as Arc<dyn EmbeddingFunction>)
+    });
+    let definition = EmbeddingDefinition::new("text", "vector", "constant", Default::default());
+    let table = table_with("memory://embedding/replaced", definition)
+        .await
+        .unwrap();
+    register("constant", |_| {
+        Ok(Arc::new(Constant(2.0)) as Arc<dyn EmbeddingFunction>)
+    });
+    table
+        .add(texts(&[Some("b")]), AddMode::Append)
+        .await
+        .unwrap();
+    let batches: Vec<RecordBatch> = table
+        .query()
+        .execute()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let values: Vec<f32> = batches
+        .iter()
+        .flat_map(|b| {
+            let vectors = b.column_by_name("vector").unwrap().as_fixed_size_list();
+            let values = vectors.values().as_primitive::<Float32Type>().clone();
+            values.values().to_vec()
+        })
+        .collect();
+    assert_eq!(values, vec![1.0, 2.0]);
+}

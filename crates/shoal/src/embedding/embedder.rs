@@ -54,6 +54,13 @@ impl Embedder {
             .cloned()
     }
 
+    /// Forgets every embedder made, so that the next use of each definition makes it again
+    /// (after [`register`](super::register) replaced a factory). Calls under way keep theirs.
+    pub(super) fn forget_all() {
+        let cache = EMBEDDERS.get_or_init(Cache::default);
+        cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     async fn make(definition: &EmbeddingDefinition) -> Result<Arc<Embedder>> {
         let name = definition.function.clone();
         let options = definition.options.clone();

@@ -31,6 +31,7 @@ pub fn register(
 ) {
     let mut map = factories().write().unwrap_or_else(|e| e.into_inner());
     map.insert(name.to_string(), Arc::new(factory));
+    super::embedder::Embedder::forget_all();
 }
 
 /// The factory registered under `name`.
