@@ -137,6 +137,14 @@ pub struct ImportArgs {
     /// stored plain.
     #[arg(long, default_value = "none", value_parser = parse_compression)]
     pub compression: Compression,
+    /// Make a vector column from a text column while importing (create or overwrite), and
+    /// keep how in the dataset, so that appends and `search --text` embed the same way:
+    /// SOURCE=VECTOR:FUNCTION[:KEY=VALUE,...]. Functions: hash (dim=N), openai
+    /// (model=M,dim=N,base_url=URL,api_key_env=VAR).
+    /// Values that parse as JSON numbers are numbers. Repeat for several columns. Example:
+    /// --embed text=vector:hash:dim=64
+    #[arg(long, value_name = "SPEC", value_parser = parse_embedding)]
+    pub embed: Vec<shoal::embedding::EmbeddingDefinition>,
 }
 
 #[derive(Args, Debug)]
@@ -429,9 +437,14 @@ pub struct SearchArgs {
     pub dataset: String,
     #[command(flatten)]
     pub version: VersionArgs,
-    /// The vector column.
-    #[arg(long)]
-    pub column: String,
+    /// The vector column (with --text, by default the one the dataset's embedding function
+    /// makes).
+    #[arg(long, required_unless_present = "text")]
+    pub column: Option<String>,
+    /// A text to search for: the dataset's embedding function (see `import --embed`) makes
+    /// the query vector.
+    #[arg(long, group = "query")]
+    pub text: Option<String>,
     /// A .npy file of float32 queries: one vector, or a matrix of one query per row.
     #[arg(long, group = "query")]
     pub query_file: Option<PathBuf>,
@@ -582,6 +595,34 @@ fn parse_table(s: &str) -> Result<(String, String), String> {
             "'{s}' is not NAME=DATASET (for example items=./items or items=s3://bucket/items)"
         )),
     }
+}
+
+/// `SOURCE=VECTOR:FUNCTION[:KEY=VALUE,...]` (see `import --embed`).
+fn parse_embedding(s: &str) -> Result<shoal::embedding::EmbeddingDefinition, String> {
+    let usage = "expected SOURCE=VECTOR:FUNCTION[:KEY=VALUE,...]";
+    let (columns, rest) = s.split_once(':').ok_or(usage)?;
+    let (source, vector) = columns.split_once('=').ok_or(usage)?;
+    let (function, params) = rest.split_once(':').unwrap_or((rest, ""));
+    if source.is_empty() || vector.is_empty() || function.is_empty() {
+        return Err(usage.into());
+    }
+    let mut map = serde_json::Map::new();
+    for pair in params.split(',').filter(|p| !p.is_empty()) {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("parameter '{pair}' is not KEY=VALUE"))?;
+        let value = match value.parse::<serde_json::Number>() {
+            Ok(number) => serde_json::Value::Number(number),
+            Err(_) => serde_json::Value::String(value.to_string()),
+        };
+        map.insert(key.to_string(), value);
+    }
+    Ok(shoal::embedding::EmbeddingDefinition::new(
+        source,
+        vector,
+        function,
+        serde_json::Value::Object(map),
+    ))
 }
 
 fn parse_compression(s: &str) -> Result<Compression, String> {

@@ -25,8 +25,9 @@ use shoal_dataset::{
 
 use crate::error::Result;
 use crate::{
-    AddMode, ConnectOptions, CreateMode, IndexInfo, OptimizeOptions, OptimizeStats, QueryStats,
-    QueryStream, TableData, TableNamesOptions, TableStats, VersionInfo, VersionRef,
+    AddMode, ConnectOptions, CreateMode, CreateTableOptions, IndexInfo, OptimizeOptions,
+    OptimizeStats, QueryStats, QueryStream, TableData, TableNamesOptions, TableStats, VersionInfo,
+    VersionRef,
 };
 
 /// Runs `future` on the background runtime, blocking this thread.
@@ -62,6 +63,16 @@ impl Connection {
         mode: CreateMode,
     ) -> Result<Table> {
         Ok(Table(wait(self.0.create_table(name, data, mode))?))
+    }
+
+    /// See [`crate::Connection::create_table_with`].
+    pub fn create_table_with(
+        &self,
+        name: &str,
+        data: impl Into<TableData>,
+        options: CreateTableOptions,
+    ) -> Result<Table> {
+        Ok(Table(wait(self.0.create_table_with(name, data, options))?))
     }
 
     /// See [`crate::Connection::open_table`].
@@ -233,6 +244,11 @@ impl Table {
     pub fn search(&self, vector: impl Into<Vec<f32>>) -> Query {
         Query(self.0.search(vector))
     }
+
+    /// See [`crate::Table::search_text`].
+    pub fn search_text(&self, text: &str) -> Query {
+        Query(self.0.search_text(text))
+    }
 }
 
 /// [`crate::MergeInsert`], run with a blocking call.
@@ -283,6 +299,8 @@ impl Query {
         select(columns: &[&str]);
         /// See [`crate::Query::filter`].
         filter(filter: &str);
+        /// See [`crate::Query::nearest_to_text`].
+        nearest_to_text(text: &str);
         /// See [`crate::Query::offset`].
         offset(rows: u64);
         /// See [`crate::Query::limit`].

@@ -9,6 +9,7 @@ use shoal_io::{ObjectLocation, StorageOptions};
 
 use crate::background::on_io;
 use crate::data::TableData;
+use crate::embedding::{EmbeddingDefinition, Embeddings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::names::check_table_name;
 use crate::table::Table;
@@ -38,6 +39,17 @@ pub enum CreateMode {
     Overwrite,
     /// Open it and leave it as it is, provided its schema is the one given.
     ExistOk,
+}
+
+/// How [`Connection::create_table_with`] creates a table.
+#[derive(Debug, Clone, Default)]
+pub struct CreateTableOptions {
+    /// What to do when the table exists.
+    pub mode: CreateMode,
+    /// Vector columns made from text columns: each vector column the rows lack is
+    /// computed, and the definitions are kept in the table's schema metadata for every
+    /// later `add` and [`Table::search_text`](crate::Table::search_text).
+    pub embeddings: Vec<EmbeddingDefinition>,
 }
 
 /// A page of [`Connection::table_names`].
@@ -122,11 +134,52 @@ impl Connection {
         data: impl Into<TableData>,
         mode: CreateMode,
     ) -> Result<Table> {
+        let options = CreateTableOptions {
+            mode,
+            ..Default::default()
+        };
+        self.create_table_with(name, data, options).await
+    }
+
+    /// Creates table `name` from `data`, with `options`: its mode and the embedding
+    /// functions that make its vector columns from its text columns.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use arrow_array::{RecordBatch, StringArray};
+    /// # use futures::TryStreamExt;
+    /// use shoal::embedding::EmbeddingDefinition;
+    /// # shoal_runtime::block_on(async {
+    /// let db = shoal::connect("memory://docs/embed", Default::default()).await?;
+    /// let texts = Arc::new(StringArray::from(vec!["a red fox", "a blue whale"]));
+    /// let batch = RecordBatch::try_from_iter([("text", texts as _)])?;
+    /// let hash = EmbeddingDefinition::new("text", "vector", "hash", serde_json::json!({"dim": 32}));
+    /// let options = shoal::CreateTableOptions { embeddings: vec![hash], ..Default::default() };
+    /// let table = db.create_table_with("docs", batch, options).await?;
+    /// let hits: Vec<RecordBatch> = table.search_text("fox").limit(1).execute().await?.try_collect().await?;
+    /// assert_eq!(hits[0].column_by_name("text").unwrap().len(), 1);
+    /// # Ok::<_, shoal::Error>(())
+    /// # }).unwrap().unwrap();
+    /// ```
+    pub async fn create_table_with(
+        &self,
+        name: &str,
+        data: impl Into<TableData>,
+        options: CreateTableOptions,
+    ) -> Result<Table> {
         check_table_name(name)?;
         let location = self.root.child(name);
         let data = data.into();
         let (name, write) = (name.to_string(), self.options.write.clone());
+        let CreateTableOptions { mode, embeddings } = options;
         let dataset = on_io(async move {
+            let data = if embeddings.is_empty() {
+                data
+            } else {
+                let embeddings = Embeddings::of(embeddings).await?;
+                let schema = embeddings.table_schema(data.schema())?;
+                embeddings.apply(data, &schema)?
+            };
             if mode == CreateMode::ExistOk {
                 if let Some(existing) = open_existing(&location).await? {
                     return check_same_schema(existing, data.schema());

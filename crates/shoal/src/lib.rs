@@ -11,6 +11,8 @@
 //! - Every call is `async` and runs on Shoal's own runtimes, whatever runtime awaits it;
 //!   [`blocking`] has the same calls for code that is not async.
 //! - Every failure is one [`Error`] whose [`kind`](Error::kind) says what to do about it.
+//! - A table may make a vector column from a text column with an [`embedding`] function,
+//!   on `add` and for [`Table::search_text`]; models never run on Shoal's runtimes.
 //! - [`advanced`] holds the layers underneath (the phases of a scan, single files, SQL over
 //!   several tables) for callers who compose them.
 //!
@@ -98,6 +100,7 @@ mod background;
 pub mod blocking;
 mod connection;
 mod data;
+pub mod embedding;
 mod error;
 mod filter;
 mod names;
@@ -105,7 +108,9 @@ mod query;
 mod table;
 mod write;
 
-pub use connection::{connect, ConnectOptions, Connection, CreateMode, TableNamesOptions};
+pub use connection::{
+    connect, ConnectOptions, Connection, CreateMode, CreateTableOptions, TableNamesOptions,
+};
 pub use data::TableData;
 pub use error::{Error, ErrorKind, Result};
 pub use query::{Query, QueryStats, QueryStream, DEFAULT_SEARCH_LIMIT};

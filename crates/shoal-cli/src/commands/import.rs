@@ -1,5 +1,6 @@
 //! `shoal import SRC DATASET`: Parquet, CSV or Arrow IPC into a dataset, batch by batch, as
-//! one new version (create, append or overwrite).
+//! one new version (create, append or overwrite); with `--embed` (or on an append to a dataset
+//! that keeps embedding definitions), vector columns computed from text columns on the way.
 //!
 //! Memory stays at a few batches plus about a page per column, whatever the file size, and
 //! nothing is visible until the version commits: a failed import leaves the dataset as it was.
@@ -8,11 +9,12 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
 use arrow::compute::{can_cast_types, cast};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use shoal::advanced::{DatasetWriter, WriteMode, WriteOptions};
+use shoal::advanced::{Dataset, DatasetWriter, WriteMode, WriteOptions};
+use shoal::embedding::{definitions_of, RowEmbedder};
 use shoal::WriteParams;
 
 use crate::args::{ImportArgs, ImportMode};
@@ -52,12 +54,17 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         ImportMode::Overwrite => WriteMode::Overwrite,
     };
     let root = locate(&args.dataset)?;
-    let mut writer = block_on(DatasetWriter::new_at(root, schema.clone(), mode, params))?;
+    let embedder = embedder_for(args, &root, &schema)?;
+    let written = embedder.as_ref().map_or(&schema, |e| e.schema()).clone();
+    let mut writer = block_on(DatasetWriter::new_at(root, written, mode, params))?;
     let bar = rows_bar(source.total_rows, "importing");
     let result = (|| -> Result<()> {
         for batch in source.batches {
             let batch = batch.with_context(|| format!("cannot read '{}'", args.src.display()))?;
-            let batch = to_stored(&batch, &schema)?;
+            let mut batch = to_stored(&batch, &schema)?;
+            if let Some(embedder) = &embedder {
+                batch = block_on(embedder.embed(batch))?;
+            }
             block_on(writer.write(&batch))?;
             bar.inc(batch.num_rows() as u64);
         }
@@ -78,6 +85,28 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         dataset.fragments().len()
     );
     Ok(())
+}
+
+/// What computes the vector columns: the `--embed` definitions, or on an append those the
+/// dataset keeps; `None` when there are none.
+fn embedder_for(
+    args: &ImportArgs,
+    root: &shoal::advanced::ObjectLocation,
+    schema: &SchemaRef,
+) -> Result<Option<RowEmbedder>> {
+    let definitions = if args.mode == ImportMode::Append {
+        if !args.embed.is_empty() {
+            bail!("--embed applies to create and overwrite; an append embeds as the dataset says");
+        }
+        let dataset = block_on(Dataset::open_at(root.clone()))?;
+        definitions_of(&dataset.schema())?
+    } else {
+        args.embed.clone()
+    };
+    if definitions.is_empty() {
+        return Ok(None);
+    }
+    Ok(block_on(RowEmbedder::new(definitions, schema))?)
 }
 
 /// The schema a source is stored with: the writer's original types and field metadata where

@@ -35,7 +35,7 @@ impl Query {
         if let Some(filter) = &self.filter {
             let _ = write!(text, "\n  filter: {filter}");
         }
-        match self.plan()? {
+        match self.with_text_embedded().await?.plan()? {
             Plan::Scan { scanner, .. } => {
                 let plan = on_io(async move { Ok(scanner.plan().await?) }).await?;
                 let stats = plan.stats();

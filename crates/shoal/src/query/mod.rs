@@ -6,6 +6,7 @@
 mod explain;
 mod run;
 mod stream;
+mod text;
 
 use arrow_schema::DataType;
 use shoal_dataset::{Dataset, Metric};
@@ -60,6 +61,8 @@ pub struct Query {
 #[derive(Debug, Clone)]
 struct VectorQuery {
     vector: Vec<f32>,
+    /// A text to embed into `vector` when the query runs.
+    text: Option<String>,
     column: Option<String>,
     metric: Option<Metric>,
     nprobes: Option<usize>,
@@ -72,6 +75,7 @@ impl Default for VectorQuery {
     fn default() -> Self {
         Self {
             vector: Vec::new(),
+            text: None,
             column: None,
             metric: None,
             nprobes: None,

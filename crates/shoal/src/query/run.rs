@@ -22,7 +22,7 @@ impl Query {
     /// Runs the query and streams its rows; the stream's
     /// [`stats`](QueryStream::stats) say what each phase spent once it ends.
     pub async fn execute(self) -> Result<QueryStream> {
-        let plan = self.plan()?;
+        let plan = self.with_text_embedded().await?.plan()?;
         on_io(async move {
             Ok(match plan {
                 Plan::Scan { scanner, schema } => {
@@ -83,7 +83,8 @@ impl Query {
     ) -> Result<Plan> {
         if vector.vector.is_empty() {
             return Err(Error::invalid(
-                "vector search options were set but no query vector: call nearest_to(vector)",
+                "vector search options were set but no query vector: call nearest_to(vector) or \
+                 nearest_to_text(text)",
             ));
         }
         let column = vector_column(&self.dataset, vector.column.as_deref())?;

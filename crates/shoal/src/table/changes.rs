@@ -4,6 +4,7 @@ use shoal_dataset::WriteMode;
 
 use super::Table;
 use crate::data::TableData;
+use crate::embedding::Embeddings;
 use crate::error::{Error, Result};
 use crate::filter;
 use crate::write::write_data;
@@ -20,6 +21,10 @@ pub enum AddMode {
 
 impl Table {
     /// Adds `data` to the table (or replaces its rows) as one new version.
+    ///
+    /// The vector columns that the table's [embedding functions](crate::embedding) make
+    /// and `data` lacks are computed from their text columns (a null text gets a null
+    /// vector); if embedding fails, nothing is committed.
     pub async fn add(&self, data: impl Into<TableData>, mode: AddMode) -> Result<()> {
         let data = data.into();
         let params = self.inner.write.clone();
@@ -28,6 +33,8 @@ impl Table {
             AddMode::Overwrite => WriteMode::Overwrite,
         };
         self.change(move |base| async move {
+            let schema = base.schema();
+            let data = Embeddings::of_schema(&schema).await?.apply(data, &schema)?;
             write_data(base.root().clone(), data, mode, params).await
         })
         .await?;

@@ -116,6 +116,13 @@ impl Table {
         self.query().nearest_to(vector)
     }
 
+    /// A nearest-neighbour query for the vector the table's embedding function makes of
+    /// `text` (embedded when the query runs, on the function's own pool; set the column with
+    /// [`Query::column`] when several functions make vector columns).
+    pub fn search_text(&self, text: &str) -> Query {
+        self.query().nearest_to_text(text)
+    }
+
     /// The version this handle holds, as the dataset layer's handle (for the phases of
     /// [`crate::advanced`]).
     pub fn dataset(&self) -> Dataset {

@@ -1,4 +1,5 @@
-//! `shoal search DATASET --column C --query-file Q.npy`: the rows nearest each query, as a
+//! `shoal search DATASET --column C --query-file Q.npy` (or `--text "words"`, embedded by the
+//! dataset's embedding function): the rows nearest each query, as a
 //! table or JSON lines in which each row names its query (`_query`, from 0); with several
 //! queries they are answered one after another in this process (as a server would), and
 //! `--stats` reports per-query latency.
@@ -31,12 +32,12 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     if let Some(mib) = args.vector_cache_mib {
         dataset.set_vector_cache_bytes(mib << 20);
     }
-    let queries = match (&args.query_file, args.query_row) {
-        (Some(path), _) => queries::from_npy(path)?,
-        (None, Some(row)) => queries::from_row(&dataset, &args.column, row)?,
-        (None, None) => bail!("give --query-file or --query-row"),
+    let (column, queries) = match (&args.text, &args.column) {
+        (Some(text), column) => queries::from_text(&dataset, column.as_deref(), text)?,
+        (None, Some(column)) => (column.clone(), vector_queries(args, &dataset, column)?),
+        (None, None) => bail!("give --column"),
     };
-    check_dimension(&dataset, &args.column, &queries)?;
+    check_dimension(&dataset, &column, &queries)?;
     let filter = filter_for(&dataset, args.filter.as_deref())?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
@@ -47,7 +48,7 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     let mut json_out = arrow::json::LineDelimitedWriter::new(buffered_stdout());
     for (q, query) in queries.iter().enumerate() {
         let mut search = dataset
-            .search(&args.column, query)
+            .search(&column, query)
             .k(args.k)
             .nprobes(args.nprobes)
             .refine_factor((args.refine > 0).then_some(args.refine))
@@ -84,6 +85,15 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         outln!("{}", render(&results, args.output.max_width)?)?;
     }
     Ok(())
+}
+
+/// The queries of --query-file or --query-row.
+fn vector_queries(args: &SearchArgs, dataset: &Dataset, column: &str) -> Result<Queries> {
+    match (&args.query_file, args.query_row) {
+        (Some(path), _) => queries::from_npy(path),
+        (None, Some(row)) => queries::from_row(dataset, column, row),
+        (None, None) => bail!("give --text, --query-file or --query-row"),
+    }
 }
 
 /// Refuses queries whose length is not the column's dimension (a vector of twice the

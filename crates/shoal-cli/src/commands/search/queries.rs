@@ -1,5 +1,5 @@
 //! The query vectors of `shoal search`: from a `.npy` file (one vector, or a matrix of one
-//! query per row, in C or Fortran order) or from a stored row.
+//! query per row, in C or Fortran order), from a stored row, or from a text.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +23,14 @@ impl Queries {
     pub fn iter(&self) -> impl Iterator<Item = &[f32]> {
         self.values.chunks(self.dim)
     }
+}
+
+/// The vector column and the query vector the dataset's embedding function makes of `text`.
+pub fn from_text(dataset: &Dataset, column: Option<&str>, text: &str) -> Result<(String, Queries)> {
+    let schema = dataset.schema();
+    let (column, values) = block_on(shoal::embedding::embed_text(&schema, column, text))?;
+    let dim = values.len();
+    Ok((column, Queries { values, dim }))
 }
 
 /// The vector of column `column` at row offset `row`, as one query.
