@@ -25,8 +25,8 @@ use shoal_dataset::{
 
 use crate::error::Result;
 use crate::{
-    AddMode, ConnectOptions, CreateMode, IndexInfo, OptimizeOptions, OptimizeStats, QueryStats,
-    QueryStream, TableData, TableNamesOptions, TableStats, VersionInfo, VersionRef,
+    AddMode, ConnectOptions, CreateMode, FragmentInfo, IndexInfo, OptimizeOptions, OptimizeStats,
+    QueryStats, QueryStream, TableData, TableNamesOptions, TableStats, VersionInfo, VersionRef,
 };
 
 /// Runs `future` on the background runtime, blocking this thread.
@@ -210,6 +210,11 @@ impl Table {
         self.0.stats()
     }
 
+    /// See [`crate::Table::fragments`].
+    pub fn fragments(&self) -> Vec<FragmentInfo> {
+        self.0.fragments()
+    }
+
     /// See [`crate::Table::take_offsets`].
     pub fn take_offsets(&self, offsets: &[u64], columns: Option<&[&str]>) -> Result<RecordBatch> {
         wait(self.0.take_offsets(offsets, columns))
@@ -291,6 +296,8 @@ impl Query {
         with_row_address();
         /// See [`crate::Query::batch_size`].
         batch_size(rows: usize);
+        /// See [`crate::Query::fragments`].
+        fragments(ids: Vec<u64>);
         /// See [`crate::Query::nearest_to`].
         nearest_to(vector: Vec<f32>);
         /// See [`crate::Query::column`].

@@ -52,6 +52,7 @@ pub struct Query {
     limit: Option<u64>,
     with_row_address: bool,
     batch_size: Option<usize>,
+    fragments: Option<Vec<u64>>,
     vector: Option<VectorQuery>,
 }
 
@@ -91,6 +92,7 @@ impl Query {
             limit: None,
             with_row_address: false,
             batch_size: None,
+            fragments: None,
             vector: None,
         }
     }
@@ -129,6 +131,14 @@ impl Query {
     /// Rows per batch of a scan's result.
     pub fn batch_size(mut self, rows: usize) -> Self {
         self.batch_size = Some(rows);
+        self
+    }
+
+    /// Scans only the fragments with these ids (from [`Table::fragments`](crate::Table::fragments)),
+    /// in the table's order: how data loaders split an epoch between workers. An id the
+    /// version lacks is an error; vector queries refuse this option.
+    pub fn fragments(mut self, ids: impl Into<Vec<u64>>) -> Self {
+        self.fragments = Some(ids.into());
         self
     }
 
