@@ -243,3 +243,18 @@ def test_fifty_forked_dataloader_runs_in_a_row_finish(local_table):
         [sys.executable, "-c", script, db_uri], capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+def test_shoal_imports_without_torch():
+    """Only `shoal.torch` needs PyTorch."""
+    script = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import shoal\n"
+        "assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]\n"
+        "try:\n"
+        "    import shoal.torch\n"
+        "except ImportError:\n"
+        "    print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
