@@ -116,6 +116,25 @@ def test_one_process_reads_in_order_and_splits_exactly(local_table):
     assert every == sorted(f for f, rows in local_table.fragments() if rows)
 
 
+def test_distributed_ranks_share_an_epoch(local_table, monkeypatch):
+    """With torch.distributed initialized, each rank reads its own share (a rank's
+    workers split it further): two ranks of one process group, as each would see itself."""
+    perm = st.Permutation.build(local_table, local_table_db(local_table), "p", seed=2)
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "get_world_size", lambda: 2)
+    for dataset in (
+        st.FragmentDataset(local_table, output="numpy"),
+        st.Permutation(local_table, perm, batch_size=64, output="numpy"),
+    ):
+        shares = []
+        for rank in (0, 1):
+            monkeypatch.setattr(torch.distributed, "get_rank", lambda rank=rank: rank)
+            assert st.shard() == (rank, 2)
+            shares.append(np.concatenate([b["id"] for b in dataset]).tolist())
+        assert shares[0] and shares[1]
+        assert sorted(shares[0] + shares[1]) == list(range(ROWS))
+
+
 def test_outputs_are_tensors_arrays_or_arrow(local_table):
     perm = st.Permutation.build(local_table, local_table_db(local_table), "p", seed=1)
     as_torch = next(iter(st.Permutation(local_table, perm, batch_size=16)))
