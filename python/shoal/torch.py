@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import torch
 import torch.utils.data
 
@@ -75,9 +76,9 @@ class _TableSource:
 
 class FragmentDataset(torch.utils.data.IterableDataset):
     """The rows of a table version, scanned in batches of `batch_size` rows; each
-    DataLoader worker of each rank scans its own fragments (shared out by rows), so an
-    epoch yields every row once. Rows come in the table's order within a fragment; the
-    last batch of each worker may be shorter.
+    DataLoader worker of each rank scans its own fragments, or pieces of fragments (shared
+    out by rows), so an epoch yields every row once. Rows come in the table's order within
+    a piece; the last batch of each worker may be shorter.
 
         loader = DataLoader(FragmentDataset(table, batch_size=256), batch_size=None,
                             num_workers=4)
@@ -101,32 +102,46 @@ class FragmentDataset(torch.utils.data.IterableDataset):
         self._batch_size = check_batch_size(batch_size)
         self._output = check_output(output)
 
-    def fragments_for(self, index: int, count: int) -> list[int]:
-        """The fragment ids shard `index` of `count` scans: fragments dealt largest first
-        to the shard with the fewest rows so far, the same in every process."""
+    def pieces_for(self, index: int, count: int) -> list[tuple[int, int, int]]:
+        """What shard `index` of `count` scans, as `(fragment id, first row, rows)` pieces in
+        table order. Fragments larger than a shard's share are cut into pieces of at most
+        that share (so one big fragment still feeds every worker); pieces are dealt largest
+        first to the shard with the fewest rows so far, the same in every process."""
+        total = sum(rows for _, rows in self._fragments)
+        most = max(self._batch_size, -(-total // count))
+        pieces = [
+            (order, fragment_id, start, min(most, rows - start))
+            for order, (fragment_id, rows) in enumerate(self._fragments)
+            for start in range(0, rows, most)
+        ]
         loads = [0] * count
         mine = []
-        ordered = sorted(self._fragments, key=lambda f: (-f[1], f[0]))
-        for fragment_id, rows in ordered:
-            if rows == 0:
-                continue
+        for piece in sorted(pieces, key=lambda p: (-p[3], p[0], p[2])):
             lightest = loads.index(min(loads))
-            loads[lightest] += rows
+            loads[lightest] += piece[3]
             if lightest == index:
-                mine.append(fragment_id)
-        return mine
+                mine.append(piece)
+        return [(fragment_id, start, rows) for _, fragment_id, start, rows in sorted(mine)]
 
     def __iter__(self) -> Iterator[Any]:
-        ids = self.fragments_for(*shard())
-        if not ids:
-            return
-        query = self._source.table.query().fragments(ids).batch_size(self._batch_size)
+        batches = (
+            batch
+            for fragment_id, start, rows in self.pieces_for(*shard())
+            for batch in self._scan(fragment_id, start, rows)
+        )
+        for batch in rebatch(batches, self._batch_size):
+            yield convert(batch, self._output)
+
+    def _scan(self, fragment_id: int, start: int, rows: int) -> Iterator[pa.RecordBatch]:
+        """Rows `start..start + rows` of one fragment (of its matching rows, with a
+        filter: the pieces still split them exactly, the last ones may be short)."""
+        query = self._source.table.query().fragments([fragment_id]).offset(start).limit(rows)
+        query = query.batch_size(self._batch_size)
         if self._columns is not None:
             query = query.select(self._columns)
         if self._filter is not None:
             query = query.where(self._filter)
-        for batch in rebatch(query.to_batches(), self._batch_size):
-            yield convert(batch, self._output)
+        return query.to_batches()
 
 
 class TakeDataset(torch.utils.data.Dataset):

@@ -111,9 +111,23 @@ def test_one_process_reads_in_order_and_splits_exactly(local_table):
     assert [len(b["id"]) for b in batches] == [100] * 10
     table_order = local_table.query().select(["id"]).to_arrow().column("id").to_pylist()
     assert torch.cat([b["id"] for b in batches]).tolist() == table_order
-    shares = [dataset.fragments_for(i, 3) for i in range(3)]
-    every = sorted(f for share in shares for f in share)
-    assert every == sorted(f for f, rows in local_table.fragments() if rows)
+    for shards in (3, 7):
+        pieces = [p for i in range(shards) for p in dataset.pieces_for(i, shards)]
+        rows = {fragment_id: rows for fragment_id, rows in local_table.fragments()}
+        covered = {f: sorted((s, n) for g, s, n in pieces if g == f) for f in rows}
+        for fragment_id, spans in covered.items():  # every row of every fragment, once
+            ends = [0] + [s + n for s, n in spans]
+            assert [s for s, _ in spans] == ends[:-1] and ends[-1] == rows[fragment_id]
+
+
+def test_one_big_fragment_feeds_every_worker(tmp_path):
+    table = shoal.connect(tmp_path / "db").create_table("t", rows(0, ROWS))
+    assert len(table.fragments()) == 1
+    dataset = st.FragmentDataset(table, batch_size=64, output="numpy", filter="id % 3 = 0")
+    shares = [dataset.pieces_for(i, 4) for i in range(4)]
+    assert all(len(share) == 1 for share in shares)
+    ids = epoch_ids(dataset, 4, "fork")
+    assert sorted(ids) == list(range(0, ROWS, 3))
 
 
 def test_distributed_ranks_share_an_epoch(local_table, monkeypatch):
