@@ -1,7 +1,7 @@
 """PyTorch data loading from Shoal tables (needs `torch`; `import shoal` does not).
 
-- `FragmentDataset`: an iterable dataset that splits the table's fragments between
-  DataLoader workers and distributed ranks, and yields batches as they are scanned.
+- `FragmentDataset`: an iterable dataset that splits the table's fragments (pieces of large
+  ones) between DataLoader workers and distributed ranks, and yields batches as scanned.
 - `TakeDataset`: a map-style dataset; a DataLoader's batch of indices is one batched take.
 - `Permutation`: a seeded order of the rows (stored as a Shoal table, with splits and
   clumps), read back in batches by takes, split between workers and ranks.
