@@ -9,7 +9,8 @@ disk or any object store.
 `connect` gives blocking calls (they release the GIL, and work inside a running event
 loop); `connect_async` gives awaitable ones. Every error is a `ShoalError`, and also the
 builtin a user would catch (`FileNotFoundError` for a missing table, `ValueError` for a bad
-filter, ...).
+filter, ...). `shoal.torch` (imported on its own; it needs PyTorch) loads tables into
+PyTorch: datasets sharded across DataLoader workers and ranks, and seeded permutations.
 """
 
 from ._connection import AsyncConnection, Connection, connect, connect_async
@@ -26,7 +27,8 @@ from ._errors import (
     StorageError,
     TableNotFoundError,
 )
-from ._native import IndexInfo, OptimizeStats, TableStats, Tag, VersionInfo
+from ._merge import MergeInsert
+from ._native import IndexInfo, MergeStats, OptimizeStats, TableStats, Tag, VersionInfo
 from ._query import Query
 from ._table import AsyncTable, Table
 
@@ -42,6 +44,8 @@ __all__ = [
     "IndexInfo",
     "InternalError",
     "InvalidInputError",
+    "MergeInsert",
+    "MergeStats",
     "NotFoundError",
     "OptimizeStats",
     "Query",

@@ -45,6 +45,7 @@ class Query:
             "limit": None,
             "with_row_address": False,
             "batch_size": None,
+            "fragments": None,
             "vector": None if vector is None else _vector(vector),
             "column": None,
             "metric": None,
@@ -90,6 +91,12 @@ class Query:
     def batch_size(self, rows: int) -> Query:
         """Rows per batch of a scan's result."""
         self._options["batch_size"] = rows
+        return self
+
+    def fragments(self, ids: Sequence[int]) -> Query:
+        """Scan only the fragments with these ids (from `Table.fragments()`), in the
+        table's order. A vector search refuses this option."""
+        self._options["fragments"] = [int(i) for i in ids]
         return self
 
     def nearest_to(self, vector: VectorLike) -> Query:

@@ -11,7 +11,9 @@ import pyarrow as pa
 
 from . import _native
 from ._data import DataLike, arrow_data
+from ._merge import MergeInsert
 from ._query import Query, VectorLike
+from ._schema import ColumnsLike, alterations, new_columns
 
 #: Versions `optimize()` keeps by default: a week's.
 DEFAULT_CLEANUP_OLDER_THAN = datetime.timedelta(days=7)
@@ -51,6 +53,22 @@ class _TableBase:
     def stats(self) -> _native.TableStats:
         """Rows, fragments, bytes and index coverage of this version."""
         return self._native.stats()
+
+    def fragments(self) -> list[tuple[int, int]]:
+        """This version's fragments in scan order, as `(id, live rows)` pairs: a scan reads
+        offsets `0..rows` of the first, then the next, and so on. `query().fragments(ids)`
+        reads some of them (how `shoal.torch` splits an epoch between workers)."""
+        return self._native.fragments()
+
+    def merge_insert(self, on: str | Sequence[str]) -> MergeInsert:
+        """An upsert keyed by the columns `on` (all must match; a null key matches nothing).
+        Say what happens with `when_matched_update_all()`, `when_not_matched_insert_all()`
+        and `when_not_matched_by_source_delete()`, then `execute(data)`:
+
+            table.merge_insert("id").when_matched_update_all() \\
+                .when_not_matched_insert_all().execute(new_rows)
+        """
+        return MergeInsert(self, [on] if isinstance(on, str) else list(on))
 
     def query(self) -> Query:
         """A query of this version's rows (all of them until narrowed)."""
@@ -107,6 +125,10 @@ def _literal(value: Any) -> str:
     )
 
 
+def _names(columns: str | Sequence[str]) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
 def _seconds(older_than: datetime.timedelta | None) -> float | None:
     return None if older_than is None else older_than.total_seconds()
 
@@ -140,6 +162,32 @@ class Table(_TableBase):
         "price * 1.1"}`) in the rows matching `where`, or in every row; returns how many
         rows changed."""
         return self._native.update(_assignments(values, values_sql), where)
+
+    def add_columns(self, columns: ColumnsLike) -> None:
+        """Adds columns, as one new version: a dict of new column names to SQL expressions
+        over existing columns (`{"price_eur": "price * 0.92"}`: every fragment is rewritten,
+        row addresses stay), or pyarrow fields or a schema (all-null columns; nothing is
+        rewritten). A bad expression or type raises before anything changes."""
+        kind, value = new_columns(columns)
+        if kind == "sql":
+            self._native.add_columns(value)
+        else:
+            self._native.add_null_columns(value)
+
+    def alter_columns(self, *changes: Mapping[str, Any]) -> None:
+        """Alters columns, as one new version; each alteration is a dict with `"path"` (the
+        column) and any of `"rename"`, `"nullable"` and `"data_type"` (a pyarrow type; only
+        casts that keep every value exactly)."""
+        self._native.alter_columns(alterations(changes))
+
+    def drop_columns(self, columns: str | Sequence[str]) -> None:
+        """Drops columns (and indices on them), as one new version; no data is rewritten."""
+        self._native.drop_columns(_names(columns))
+
+    def restore(self) -> None:
+        """Makes the version this handle has checked out the latest, as a new version with
+        its rows, schema and indices (versions in between stay readable by number)."""
+        self._native.restore()
 
     def versions(self) -> list[_native.VersionInfo]:
         """Every version of the table, oldest first."""
@@ -240,6 +288,26 @@ class AsyncTable(_TableBase):
         """See `Table.update`."""
         assignments = _assignments(values, values_sql)
         return await self._native.update(assignments, where, asynchronous=True)
+
+    async def add_columns(self, columns: ColumnsLike) -> None:
+        """See `Table.add_columns`."""
+        kind, value = new_columns(columns)
+        if kind == "sql":
+            await self._native.add_columns(value, asynchronous=True)
+        else:
+            await self._native.add_null_columns(value, asynchronous=True)
+
+    async def alter_columns(self, *changes: Mapping[str, Any]) -> None:
+        """See `Table.alter_columns`."""
+        await self._native.alter_columns(alterations(changes), asynchronous=True)
+
+    async def drop_columns(self, columns: str | Sequence[str]) -> None:
+        """See `Table.drop_columns`."""
+        await self._native.drop_columns(_names(columns), asynchronous=True)
+
+    async def restore(self) -> None:
+        """See `Table.restore`."""
+        await self._native.restore(asynchronous=True)
 
     async def versions(self) -> list[_native.VersionInfo]:
         """See `Table.versions`."""

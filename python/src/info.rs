@@ -1,4 +1,5 @@
-//! Plain read-only records a table's calls return: versions, tags, indices, stats.
+//! Plain read-only records a table's calls return: versions, tags, indices, stats, what a
+//! merge-insert did.
 
 use std::time::SystemTime;
 
@@ -65,6 +66,28 @@ pub struct OptimizeStats {
     pub bytes_removed: u64,
 }
 
+/// What `merge_insert()` did.
+#[pyclass(module = "shoal._native", frozen, get_all)]
+#[derive(Debug, Clone)]
+pub struct MergeStats {
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    /// 1, plus one per conflict with a concurrent change.
+    pub attempts: u32,
+}
+
+impl From<shoal::MergeInsertStats> for MergeStats {
+    fn from(s: shoal::MergeInsertStats) -> Self {
+        Self {
+            inserted: s.inserted,
+            updated: s.updated,
+            deleted: s.deleted,
+            attempts: s.attempts,
+        }
+    }
+}
+
 /// `__repr__` from `Debug` for each record.
 macro_rules! repr {
     ($($record:ty),*) => {$(
@@ -76,7 +99,14 @@ macro_rules! repr {
         }
     )*};
 }
-repr!(VersionInfo, Tag, IndexInfo, TableStats, OptimizeStats);
+repr!(
+    VersionInfo,
+    Tag,
+    IndexInfo,
+    TableStats,
+    OptimizeStats,
+    MergeStats
+);
 
 impl From<shoal::VersionInfo> for VersionInfo {
     fn from(v: shoal::VersionInfo) -> Self {
@@ -145,5 +175,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<IndexInfo>()?;
     module.add_class::<TableStats>()?;
     module.add_class::<OptimizeStats>()?;
+    module.add_class::<MergeStats>()?;
     Ok(())
 }

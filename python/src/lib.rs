@@ -6,9 +6,11 @@
 //! - [`error`] turns a `shoal::Error` into the matching exception of `shoal._errors`.
 //! - [`connection`], [`table`] and [`query`] mirror the Rust types of the same names;
 //!   [`info`] holds the plain records they return (versions, indices, stats).
+//! - [`changes`] reads a merge-insert's clauses and column alterations from Python.
 //! - [`reader`] hands query results to Python as Arrow C streams.
 
 mod call;
+mod changes;
 mod connection;
 mod error;
 mod info;

@@ -24,6 +24,7 @@ pub struct QueryOptions {
     limit: Option<u64>,
     with_row_address: bool,
     batch_size: Option<usize>,
+    fragments: Option<Vec<u64>>,
     vector: Option<Vec<f32>>,
     column: Option<String>,
     metric: Option<String>,
@@ -55,6 +56,9 @@ impl QueryOptions {
         }
         if let Some(rows) = self.batch_size {
             query = query.batch_size(rows);
+        }
+        if let Some(ids) = self.fragments {
+            query = query.fragments(ids);
         }
         if let Some(vector) = self.vector {
             query = query.nearest_to(vector);

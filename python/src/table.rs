@@ -8,8 +8,9 @@ use pyo3_arrow::{PyRecordBatch, PySchema};
 use shoal::{AddMode, CompactOptions, IndexParams, Metric, OptimizeOptions, VersionRef};
 
 use crate::call::run;
+use crate::changes::{Alteration, MergeOptions};
 use crate::error::{invalid, to_py};
-use crate::info::{IndexInfo, OptimizeStats, TableStats, Tag, VersionInfo};
+use crate::info::{IndexInfo, MergeStats, OptimizeStats, TableStats, Tag, VersionInfo};
 use crate::query::{Query, QueryOptions};
 use crate::reader::table_data;
 
@@ -106,6 +107,84 @@ impl Table {
         run(py, asynchronous, async move {
             table.update(&assignments, filter.as_deref()).await
         })
+    }
+
+    /// Upserts `data` by the key columns and clauses of `options` (see [`MergeOptions`]).
+    #[pyo3(signature = (data, options, asynchronous=false))]
+    fn merge_insert(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        options: MergeOptions,
+        asynchronous: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let merge = options.build(&self.0);
+        let data = table_data(data)?;
+        run(py, asynchronous, async move {
+            Ok(MergeStats::from(merge.execute(data).await?))
+        })
+    }
+
+    /// Adds columns computed by SQL: `(name, expression)` pairs.
+    #[pyo3(signature = (columns, asynchronous=false))]
+    fn add_columns(
+        &self,
+        py: Python<'_>,
+        columns: Vec<(String, String)>,
+        asynchronous: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let table = self.0.clone();
+        run(py, asynchronous, async move {
+            table.add_columns(&columns).await
+        })
+    }
+
+    /// Adds all-null columns, one per field of `schema` (with `__arrow_c_schema__`).
+    #[pyo3(signature = (schema, asynchronous=false))]
+    fn add_null_columns(
+        &self,
+        py: Python<'_>,
+        schema: PySchema,
+        asynchronous: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let fields = schema.into_inner().fields().to_vec();
+        let table = self.0.clone();
+        run(py, asynchronous, async move {
+            table.add_null_columns(fields).await
+        })
+    }
+
+    #[pyo3(signature = (alterations, asynchronous=false))]
+    fn alter_columns(
+        &self,
+        py: Python<'_>,
+        alterations: Vec<Alteration>,
+        asynchronous: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let alterations = alterations.into_iter().map(Into::into).collect();
+        let table = self.0.clone();
+        run(py, asynchronous, async move {
+            table.alter_columns(alterations).await
+        })
+    }
+
+    #[pyo3(signature = (columns, asynchronous=false))]
+    fn drop_columns(
+        &self,
+        py: Python<'_>,
+        columns: Vec<String>,
+        asynchronous: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let table = self.0.clone();
+        run(py, asynchronous, async move {
+            table.drop_columns(&columns).await
+        })
+    }
+
+    #[pyo3(signature = (asynchronous=false))]
+    fn restore(&self, py: Python<'_>, asynchronous: bool) -> PyResult<Py<PyAny>> {
+        let table = self.0.clone();
+        run(py, asynchronous, async move { table.restore().await })
     }
 
     #[pyo3(signature = (asynchronous=false))]
@@ -242,6 +321,11 @@ impl Table {
 
     fn stats(&self) -> TableStats {
         self.0.stats().into()
+    }
+
+    /// This version's fragments in scan order, as `(id, live rows)` pairs.
+    fn fragments(&self) -> Vec<(u64, u64)> {
+        self.0.fragments().iter().map(|f| (f.id, f.rows)).collect()
     }
 
     /// Rows by offset in this version, as an object with `__arrow_c_array__`.

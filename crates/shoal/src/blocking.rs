@@ -25,9 +25,9 @@ use shoal_dataset::{
 
 use crate::error::Result;
 use crate::{
-    AddMode, ConnectOptions, CreateMode, CreateTableOptions, IndexInfo, OptimizeOptions,
-    OptimizeStats, QueryStats, QueryStream, TableData, TableNamesOptions, TableStats, VersionInfo,
-    VersionRef,
+    AddMode, ConnectOptions, CreateMode, CreateTableOptions, FragmentInfo, IndexInfo,
+    OptimizeOptions, OptimizeStats, QueryStats, QueryStream, TableData, TableNamesOptions,
+    TableStats, VersionInfo, VersionRef,
 };
 
 /// Runs `future` on the background runtime, blocking this thread.
@@ -221,6 +221,11 @@ impl Table {
         self.0.stats()
     }
 
+    /// See [`crate::Table::fragments`].
+    pub fn fragments(&self) -> Vec<FragmentInfo> {
+        self.0.fragments()
+    }
+
     /// See [`crate::Table::take_offsets`].
     pub fn take_offsets(&self, offsets: &[u64], columns: Option<&[&str]>) -> Result<RecordBatch> {
         wait(self.0.take_offsets(offsets, columns))
@@ -311,6 +316,8 @@ impl Query {
         batch_size(rows: usize);
         /// See [`crate::Query::budget_bytes`].
         budget_bytes(bytes: u64);
+        /// See [`crate::Query::fragments`].
+        fragments(ids: Vec<u64>);
         /// See [`crate::Query::nearest_to`].
         nearest_to(vector: Vec<f32>);
         /// See [`crate::Query::column`].

@@ -120,6 +120,6 @@ pub use shoal_dataset::{
 };
 pub use shoal_io::StorageOptions;
 pub use table::{
-    AddMode, IndexInfo, MergeInsert, OptimizeOptions, OptimizeStats, Table, TableStats,
-    VersionInfo, VersionRef,
+    AddMode, FragmentInfo, IndexInfo, MergeInsert, OptimizeOptions, OptimizeStats, Table,
+    TableStats, VersionInfo, VersionRef,
 };

@@ -467,3 +467,37 @@ async fn upserts_schema_changes_and_restore_through_the_api() {
         assert_eq!(table.count_rows(None).await.unwrap(), 111);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_reads_only_the_fragments_it_names() {
+    let (_dir, uris) = uris("fragments");
+    for uri in &uris {
+        let db = shoal::connect(uri, ConnectOptions::default())
+            .await
+            .unwrap();
+        let table = db
+            .create_table("t", rows(0..10), CreateMode::Create)
+            .await
+            .unwrap();
+        table.add(rows(10..15), AddMode::Append).await.unwrap();
+        table.add(rows(15..30), AddMode::Append).await.unwrap();
+        table.delete("id = 11").await.unwrap();
+        let fragments = table.fragments();
+        let live: Vec<u64> = fragments.iter().map(|f| f.rows).collect();
+        assert_eq!(live, [10, 4, 15]);
+        let (first, last) = (fragments[0].id, fragments[2].id);
+        let read = |ids: Vec<u64>| {
+            let query = table.query().fragments(ids);
+            async move { query.execute().await?.try_collect::<Vec<_>>().await }
+        };
+        let batches = read(vec![last, first]).await.unwrap();
+        let expected: Vec<i64> = (0..10).chain(15..30).collect();
+        assert_eq!(ids(&batches), expected, "{uri}: in the table's order");
+        assert_eq!(ids(&read(vec![]).await.unwrap()), Vec::<i64>::new());
+        let missing = read(vec![last + 100]).await.unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing}");
+        let search = table.search(vec![0.0; 4]).fragments(vec![first]);
+        let refused = search.execute().await.err().unwrap();
+        assert_eq!(refused.kind(), ErrorKind::InvalidInput, "{refused}");
+    }
+}

@@ -54,6 +54,7 @@ pub struct Query {
     with_row_address: bool,
     batch_size: Option<usize>,
     budget_bytes: Option<u64>,
+    fragments: Option<Vec<u64>>,
     vector: Option<VectorQuery>,
 }
 
@@ -97,6 +98,7 @@ impl Query {
             with_row_address: false,
             batch_size: None,
             budget_bytes: None,
+            fragments: None,
             vector: None,
         }
     }
@@ -143,6 +145,14 @@ impl Query {
     /// larger than the budget still runs, alone.
     pub fn budget_bytes(mut self, bytes: u64) -> Self {
         self.budget_bytes = Some(bytes);
+        self
+    }
+
+    /// Scans only the fragments with these ids (from [`Table::fragments`](crate::Table::fragments)),
+    /// in the table's order: how data loaders split an epoch between workers. An id the
+    /// version lacks is an error; vector queries refuse this option.
+    pub fn fragments(mut self, ids: impl Into<Vec<u64>>) -> Self {
+        self.fragments = Some(ids.into());
         self
     }
 

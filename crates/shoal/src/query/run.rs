@@ -41,6 +41,11 @@ impl Query {
         let projection = dataset.projection(self.columns.as_deref())?;
         let filter = filter::parse(dataset, self.filter.as_deref())?;
         if let Some(vector) = &self.vector {
+            if self.fragments.is_some() {
+                return Err(Error::invalid(
+                    "fragments() restricts scans only; a vector search covers every fragment",
+                ));
+            }
             return self.plan_search(vector, filter);
         }
         let mut schema = dataset.schema().project(&projection)?;
@@ -69,6 +74,9 @@ impl Query {
         }
         if let Some(filter) = filter {
             scanner = scanner.filter(filter);
+        }
+        if let Some(ids) = &self.fragments {
+            scanner = scanner.fragments(ids.clone());
         }
         Ok(Plan::Scan {
             scanner,

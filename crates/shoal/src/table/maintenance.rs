@@ -72,6 +72,15 @@ pub struct TableStats {
     pub indices: Vec<IndexInfo>,
 }
 
+/// One fragment of a version: its id (for [`Query::fragments`](crate::Query::fragments))
+/// and its live rows, in the order a scan reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FragmentInfo {
+    pub id: u64,
+    /// Live rows (deleted ones excluded).
+    pub rows: u64,
+}
+
 impl Table {
     /// Builds an IVF-PQ index of vector column `column` (replacing one of the same name) and
     /// commits it as a new version. `progress` hears about training and encoding.
@@ -138,6 +147,20 @@ impl Table {
             data_bytes: fragments.iter().map(|f| f.data.size).sum(),
             indices: indices(&dataset),
         }
+    }
+
+    /// The fragments of this version, in scan order: a scan of all of them reads offsets
+    /// `0..rows` of the first, then the next, and so on.
+    pub fn fragments(&self) -> Vec<FragmentInfo> {
+        let dataset = self.dataset();
+        let fragments = dataset.fragments();
+        fragments
+            .iter()
+            .map(|f| FragmentInfo {
+                id: f.id,
+                rows: f.live_rows(),
+            })
+            .collect()
     }
 }
 

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::query::Query;
 
 pub use changes::AddMode;
-pub use maintenance::{IndexInfo, OptimizeOptions, OptimizeStats, TableStats};
+pub use maintenance::{FragmentInfo, IndexInfo, OptimizeOptions, OptimizeStats, TableStats};
 pub use merge::MergeInsert;
 pub use versions::{VersionInfo, VersionRef};
 
