@@ -81,7 +81,10 @@ async fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         cli.latency_ms,
         cli.concurrency
     );
-    for (case, columns) in [("full scan", vec!["id", "vector"]), ("scan [id]", vec!["id"])] {
+    for (case, columns) in [
+        ("full scan", vec!["id", "vector"]),
+        ("scan [id]", vec!["id"]),
+    ] {
         let mut walls = Vec::new();
         let mut last = None;
         for _ in 0..cli.iters {
