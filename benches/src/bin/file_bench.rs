@@ -14,6 +14,11 @@
 //! file_bench take --file .../t.shoal --indices .../take-n1000-unsorted.idx
 //! file_bench phases --file .../t.shoal --indices ...   # diagnostic: time per phase
 //! ```
+//!
+//! The single-file cases measure the format layer on purpose (`FileReader` / `FileWriter` on
+//! one `.shoal` file), as does `phases`; the `--dataset` cases (issue 4's read pipeline on a
+//! one-fragment dataset) go through the public API: `Table::open` + `table.query()` for the
+//! scan, `Table::take_offsets` for the take.
 
 /// The `shoal` binary's allocator, so that the figures are those users get.
 #[global_allocator]
@@ -31,10 +36,9 @@ use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
 use shoal::advanced::{
-    Dataset, DatasetWriter, FileReader, FileWriter, ScanBatch, ScanStats, WriteMode, WriteOptions,
-    DEFAULT_PAGE_SIZE,
+    DatasetWriter, FileReader, FileWriter, ScanStats, WriteMode, WriteOptions, DEFAULT_PAGE_SIZE,
 };
-use shoal::WriteParams;
+use shoal::{ConnectOptions, QueryStats, Table, WriteParams};
 use shoal_benches::anchors::{IndexSets, W2Meta, DEFAULT_DATA};
 use shoal_benches::measure::{Schedule, Summary, Usage};
 
@@ -106,8 +110,8 @@ enum Case {
         iters: usize,
         #[arg(long, default_value_t = 1)]
         warmup: usize,
-        /// `--file` is a dataset: scan it through the dataset's read pipeline (fresh handle
-        /// per call, pipeline defaults but `--batch-rows`).
+        /// `--file` is a dataset: scan it through the public API (`Table::open` and
+        /// `table.query()` per call; pipeline defaults but `--batch-rows`).
         #[arg(long)]
         dataset: bool,
     },
@@ -124,7 +128,7 @@ enum Case {
         iters: usize,
         #[arg(long, default_value_t = 2)]
         warmup: usize,
-        /// `--file` is a dataset: take through `Dataset::take` (row offsets).
+        /// `--file` is a dataset: take through the public API, `Table::take_offsets`.
         #[arg(long)]
         dataset: bool,
     },
@@ -260,28 +264,26 @@ fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
-/// What a take case reads from: one file, or a dataset through `Dataset::take`.
+/// What a take case reads from: one file (the format layer), or a table through the public
+/// API's `Table::take_offsets`.
 enum TakeSource {
     File(FileReader),
-    Dataset(Dataset),
+    Table(Table),
 }
 
 impl TakeSource {
     fn schema(&self) -> arrow_schema::SchemaRef {
         match self {
             TakeSource::File(f) => f.schema(),
-            TakeSource::Dataset(d) => d.schema(),
+            TakeSource::Table(t) => t.schema(),
         }
     }
 
-    async fn take(
-        &self,
-        projection: &[usize],
-        rows: &[u64],
-    ) -> shoal::advanced::DatasetResult<RecordBatch> {
+    async fn take(&self, projection: &[usize], rows: &[u64]) -> Result<RecordBatch, String> {
         match self {
-            TakeSource::File(f) => f.take(projection, rows).await,
-            TakeSource::Dataset(d) => d.take(projection, rows).await,
+            TakeSource::File(f) => f.take(projection, rows).await.map_err(err("take")),
+            // Every column (the cases take all of them).
+            TakeSource::Table(t) => t.take_offsets(rows, None).await.map_err(err("take")),
         }
     }
 }
@@ -477,25 +479,40 @@ struct ScanCase {
 
 /// One W3 call: open, then stream every row of the projected columns; count and drop.
 /// Returns the rows, the columns per batch and, for a dataset, the scan's statistics.
+/// A dataset is opened and scanned through the public API (`Table::open`, `table.query()`).
 async fn scan_once(uri: &str, case: &ScanCase) -> Result<(u64, usize, Option<ScanStats>), String> {
     let columns = case.columns.as_deref();
-    let mut stream = if case.dataset {
-        let ds = Dataset::open(uri).await.map_err(err("open"))?;
-        let projection = ds.projection(columns).map_err(err("projection"))?;
-        let scan = ds.scan().projection(projection).batch_rows(case.batch_rows);
-        let stream = scan.stream().await.map_err(err("plan"))?;
-        futures::future::Either::Left(stream.map(|b| b.map(ScanBatch::into_batch)))
+    if case.dataset {
+        let table = Table::open(uri, ConnectOptions::default())
+            .await
+            .map_err(err("open"))?;
+        let mut query = table.query().batch_size(case.batch_rows);
+        if let Some(columns) = columns {
+            query = query.select(columns);
+        }
+        let mut stream = query.execute().await.map_err(err("plan"))?;
+        let (rows, width) = drain(&mut stream).await?;
+        let stats = match stream.stats() {
+            QueryStats::Scan(s) => Some(s),
+            QueryStats::Search(_) => None,
+        };
+        Ok((rows, width, stats))
     } else {
         let reader = FileReader::open(uri).await.map_err(err("open"))?;
         let projection = reader.projection(columns).map_err(err("projection"))?;
         let rows = 0..reader.num_rows();
-        futures::future::Either::Right(reader.stream(
-            projection,
-            rows,
-            case.batch_rows,
-            case.readahead,
-        ))
-    };
+        let mut stream = reader.stream(projection, rows, case.batch_rows, case.readahead);
+        let (rows, width) = drain(&mut stream).await?;
+        Ok((rows, width, None))
+    }
+}
+
+/// Counts and drops every batch of `stream`; returns the rows and the columns per batch.
+async fn drain<S, E>(stream: &mut S) -> Result<(u64, usize), String>
+where
+    S: futures::Stream<Item = Result<RecordBatch, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let mut rows = 0u64;
     let mut width = None;
     while let Some(batch) = stream.next().await {
@@ -508,11 +525,7 @@ async fn scan_once(uri: &str, case: &ScanCase) -> Result<(u64, usize, Option<Sca
         }
         rows += batch.num_rows() as u64;
     }
-    let stats = match &stream {
-        futures::future::Either::Left(s) => Some(s.get_ref().stats()),
-        futures::future::Either::Right(_) => None,
-    };
-    Ok((rows, width.unwrap_or(0), stats))
+    Ok((rows, width.unwrap_or(0)))
 }
 
 async fn scan(common: &Common, file: &Path, case: &ScanCase, schedule: Schedule) -> CaseResult {
@@ -586,7 +599,11 @@ async fn take(file: &Path, indices: &Path, schedule: Schedule, dataset: bool) ->
     let uri = file.to_str().ok_or("non-UTF-8 path")?;
     let t = Instant::now();
     let source = match dataset {
-        true => TakeSource::Dataset(Dataset::open(uri).await.map_err(err("open"))?),
+        true => TakeSource::Table(
+            Table::open(uri, ConnectOptions::default())
+                .await
+                .map_err(err("open"))?,
+        ),
         false => TakeSource::File(FileReader::open(uri).await.map_err(err("open"))?),
     };
     let open_s = t.elapsed().as_secs_f64();
@@ -597,7 +614,7 @@ async fn take(file: &Path, indices: &Path, schedule: Schedule, dataset: bool) ->
     let call = async |i: usize| -> Result<bool, String> {
         let want = sets.set(i);
         let rows: Vec<u64> = want.iter().map(|&r| r as u64).collect();
-        let batch = source.take(&projection, &rows).await.map_err(err("take"))?;
+        let batch = source.take(&projection, &rows).await?;
         let ids = batch
             .column(id_col)
             .as_any()

@@ -16,6 +16,12 @@
 //! matching rows into memory (as `to_table(filter=...)` and DuckDB's `SELECT *` do). Both
 //! print one JSON object: median / min / max, the first call in the process, the checks, and
 //! the statistics of the last call.
+//!
+//! `knn` and `scan` go through the public API (`Table::open`, `table.search(..)`,
+//! `table.query().filter(..)`): the filter is given as text and parsed by the query on each
+//! call. `sql` uses `SqlSession` (the API has no SQL entry point) over the table's dataset;
+//! `build-w6` (untimed) writes with the dataset writer; the page layout the report prints
+//! beside the pruning figures is read from the data files' footers (untimed).
 
 /// The `shoal` binary's allocator, so that the figures are those users get.
 #[global_allocator]
@@ -32,12 +38,12 @@ use arrow_array::{
 };
 use arrow_schema::{DataType, Field, Schema};
 use clap::{Parser, Subcommand};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Map, Value};
 use shoal::advanced::{
     Dataset, DatasetWriter, FileReader, RowFilter, ScanStats, SqlFilter, SqlSession, WriteMode,
 };
-use shoal::WriteParams;
+use shoal::{ConnectOptions, QueryStats, QueryStream, Table, WriteParams};
 use shoal_benches::measure::{Summary, Usage};
 
 #[derive(Parser)]
@@ -257,7 +263,7 @@ async fn sql(
 ) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     let t = Instant::now();
-    let ds = Dataset::open(uri).await.map_err(err("open"))?;
+    let ds = open_table(uri).await?.dataset();
     out.insert("open_s".into(), json!(t.elapsed().as_secs_f64()));
     let mut times = Vec::new();
     let mut last = Vec::new();
@@ -365,6 +371,22 @@ async fn build_w6(
     Ok(out)
 }
 
+/// Opens the table at `uri` through the public API.
+async fn open_table(uri: &str) -> Result<Table, String> {
+    Table::open(uri, ConnectOptions::default())
+        .await
+        .map_err(err("open"))
+}
+
+/// Every batch of a query, and the stream (for its statistics, complete once it ended).
+async fn collect(mut stream: QueryStream) -> Result<(Vec<RecordBatch>, QueryStream), String> {
+    let mut batches = Vec::new();
+    while let Some(b) = stream.try_next().await.map_err(err("query"))? {
+        batches.push(b);
+    }
+    Ok((batches, stream))
+}
+
 /// Compiles a where-clause against the dataset's schema (timed with the call, as the other
 /// systems parse theirs on every call).
 fn compile(ds: &Dataset, text: &str) -> Result<Arc<dyn RowFilter>, String> {
@@ -390,7 +412,7 @@ async fn knn(
     let gt = gt.map(read_npy::<i64>).transpose()?;
     let mut out = Map::new();
     let t = Instant::now();
-    let ds = Dataset::open(uri).await.map_err(err("open"))?;
+    let table = open_table(uri).await?;
     out.insert("open_s".into(), json!(t.elapsed().as_secs_f64()));
     let n = queries.len() / dim;
     let (mut recalls, mut returned, mut times) = (Vec::new(), Vec::new(), Vec::new());
@@ -401,16 +423,19 @@ async fn knn(
         let i = call.saturating_sub(1);
         let q = i % n;
         let started = Instant::now();
-        let mut search = ds
-            .search("vector", &queries[q * dim..(q + 1) * dim])
-            .k(k)
-            .use_index(false)
-            .filter(compile(&ds, filter)?)
-            .prefilter(!postfilter);
-        if let Some(cols) = &columns {
-            search = search.columns(cols);
+        let mut search = table
+            .search(&queries[q * dim..(q + 1) * dim])
+            .column("vector")
+            .limit(k as u64)
+            .bypass_vector_index()
+            .filter(filter);
+        if postfilter {
+            search = search.postfilter();
         }
-        let found = search.execute().await.map_err(err("search"))?;
+        if let Some(cols) = &columns {
+            search = search.select(cols.as_slice());
+        }
+        let (batches, stream) = collect(search.execute().await.map_err(err("search"))?).await?;
         let elapsed = started.elapsed().as_secs_f64();
         match call {
             0 => {
@@ -419,7 +444,7 @@ async fn knn(
             c if c > warmup => times.push(elapsed),
             _ => {}
         }
-        let batch = &found.batches[0];
+        let batch = batches.first().ok_or("a search returned no batch")?;
         returned.push(batch.num_rows());
         if let Some(cat) = batch.column_by_name("category") {
             filter_ok &= cat
@@ -441,7 +466,9 @@ async fn knn(
             recalls.push(hits as f64 / truth.len() as f64);
         }
         if call == warmup + iters {
-            let s = &found.stats;
+            let QueryStats::Search(s) = stream.stats() else {
+                return Err("a vector query returned scan statistics".into());
+            };
             out.insert("last_stats".into(), json!(format!("{s:?}")));
             out.insert("last_compute_s".into(), json!(s.compute.as_secs_f64()));
             out.insert(
@@ -474,7 +501,7 @@ async fn knn(
     }
     out.insert("rows_returned_min".into(), json!(returned.iter().min()));
     out.insert("filter_ok".into(), json!(filter_ok));
-    out.insert("fragments".into(), json!(ds.fragments().len()));
+    out.insert("fragments".into(), json!(table.stats().fragments));
     Ok(out)
 }
 
@@ -584,8 +611,9 @@ async fn scan(
 ) -> Result<Map<String, Value>, String> {
     let mut out = Map::new();
     let t = Instant::now();
-    let ds = Dataset::open(uri).await.map_err(err("open"))?;
+    let table = open_table(uri).await?;
     out.insert("open_s".into(), json!(t.elapsed().as_secs_f64()));
+    let ds = table.dataset(); // untimed: the filter's columns and the files' page layout
     let rows = ds.num_rows();
     let columns = compile(&ds, &filter.replace("{x}", "0").replace("{y}", "0"))?
         .columns()
@@ -601,16 +629,8 @@ async fn scan(
             .replace("{x}", &x.to_string())
             .replace("{y}", &(x + span - 1).to_string());
         let started = Instant::now();
-        let mut stream = ds
-            .scan()
-            .filter(compile(&ds, &text)?)
-            .stream()
-            .await
-            .map_err(err("plan"))?;
-        let mut batches = Vec::new();
-        while let Some(b) = stream.next().await {
-            batches.push(b.map_err(err("scan"))?.into_batch());
-        }
+        let query = table.query().filter(&text);
+        let (batches, stream) = collect(query.execute().await.map_err(err("plan"))?).await?;
         let elapsed = started.elapsed().as_secs_f64();
         match call {
             0 => {
@@ -625,7 +645,10 @@ async fn scan(
         returned.push(batches.iter().map(|b| b.num_rows()).sum::<usize>());
         if call == warmup + iters {
             out.insert("last_filter".into(), json!(text));
-            out.insert("last_stats".into(), scan_stats_json(&stream.stats()));
+            let QueryStats::Scan(stats) = stream.stats() else {
+                return Err("a scan returned search statistics".into());
+            };
+            out.insert("last_stats".into(), scan_stats_json(&stats));
         }
     }
     Summary::new(times).record("", &mut out);

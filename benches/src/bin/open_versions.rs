@@ -24,10 +24,8 @@ use std::time::{Duration, Instant};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
-use shoal::advanced::{
-    resolve, resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode,
-};
-use shoal::{CompactOptions, StorageOptions, WriteParams};
+use shoal::advanced::{resolve, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::{CompactOptions, ConnectOptions, StorageOptions, Table, WriteParams};
 
 #[derive(Parser)]
 #[command(about = "Time and requests to open the latest of many versions on a slow store")]
@@ -131,11 +129,14 @@ async fn measure(
     let mut requests = String::new();
     for _ in 0..cli.iters {
         simulation.reset_counters();
-        let root = resolve_with(URI, options)?;
+        let connect = ConnectOptions {
+            storage: options.clone(),
+            ..ConnectOptions::default()
+        };
         let started = Instant::now();
-        let dataset = Dataset::open_at(root).await?;
+        let table = Table::open(URI, connect).await?;
         times.push(started.elapsed());
-        assert_eq!(dataset.version(), cli.versions);
+        assert_eq!(table.version(), cli.versions);
         requests = simulation.counters().to_string();
     }
     times.sort();

@@ -7,7 +7,10 @@
 //! then scanned into a consumer that sleeps `--sleep-ms` per batch, with `--budget-mib` of
 //! budget (0: no budget, every task may run ahead). A sampler reads this process's resident
 //! set (`VmRSS`) every 5 ms; printed: RSS before the scan, the peak during it, and the
-//! difference, beside the budget. Run each setting in its own process:
+//! difference, beside the budget. The scan goes through the public API
+//! (`Table::open`, `table.query().batch_size(..).budget_bytes(..)`), so it runs at the read
+//! pipeline's default readahead (64 tasks; the API has no readahead setting; before the
+//! API this benchmark used 256). Run each setting in its own process:
 //!
 //! ```text
 //! cargo run --release -p shoal-benches --bin scan_memory -- --budget-mib 256
@@ -25,9 +28,9 @@ use std::time::{Duration, Instant};
 use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
-use futures::StreamExt;
-use shoal::advanced::{Compression, Dataset, DatasetWriter, WriteMode, WriteOptions};
-use shoal::WriteParams;
+use futures::TryStreamExt;
+use shoal::advanced::{Compression, DatasetWriter, WriteMode, WriteOptions};
+use shoal::{ConnectOptions, QueryStats, Table, WriteParams};
 
 #[derive(Parser)]
 #[command(about = "Peak RSS of a scan into a slow consumer, with and without the byte budget")]
@@ -41,9 +44,6 @@ struct Cli {
     /// Consumer sleep per batch, in milliseconds.
     #[arg(long, default_value_t = 2)]
     sleep_ms: u64,
-    /// Tasks in flight at once (what the budget has to hold back).
-    #[arg(long, default_value_t = 256)]
-    readahead: usize,
 }
 
 const URI: &str = "memory://scan-memory/ds";
@@ -78,7 +78,7 @@ async fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         cli.gib,
         started.elapsed().as_secs_f64()
     );
-    let dataset = Dataset::open(URI).await?;
+    let table = Table::open(URI, ConnectOptions::default()).await?;
     let before = rss_bytes();
     let peak = Arc::new(AtomicU64::new(before));
     let done = Arc::new(AtomicBool::new(false));
@@ -96,23 +96,24 @@ async fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
         mib => mib << 20,
     };
     let started = Instant::now();
-    let mut stream = dataset
-        .scan()
-        .batch_rows(BATCH_ROWS)
-        .readahead(cli.readahead)
+    let mut stream = table
+        .query()
+        .batch_size(BATCH_ROWS)
         .budget_bytes(budget)
-        .stream()
+        .execute()
         .await?;
     let mut scanned = 0u64;
-    while let Some(batch) = stream.next().await {
-        scanned += batch?.num_rows() as u64;
+    while let Some(batch) = stream.try_next().await? {
+        scanned += batch.num_rows() as u64;
         tokio::time::sleep(Duration::from_millis(cli.sleep_ms)).await;
     }
     let wall = started.elapsed();
     done.store(true, Ordering::Relaxed);
     let _ = sampler.join();
     assert_eq!(scanned, rows);
-    let stats = stream.stats();
+    let QueryStats::Scan(stats) = stream.stats() else {
+        return Err("a scan returned search statistics".into());
+    };
     let peak = peak.load(Ordering::Relaxed);
     let mib = |b: u64| b as f64 / (1 << 20) as f64;
     println!(

@@ -13,6 +13,10 @@
 //! `query` answers queries one at a time (as a server would), `--warmup` untimed first,
 //! and prints one JSON object: median / min / max latency, the first (process-cold) query,
 //! and recall@k against the ground truth when given.
+//!
+//! `index` and `query` go through the public API (`Table::open`, `Table::create_index`,
+//! `table.search(..)`); only the vector cache's size, which the API does not expose, is set
+//! on the table's dataset handle (`shoal::advanced`). `build` is untimed set-up.
 
 /// The `shoal` binary's allocator, so that the figures are those users get.
 #[global_allocator]
@@ -27,9 +31,10 @@ use arrow_array::types::Int64Type;
 use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use clap::{Parser, Subcommand};
+use futures::TryStreamExt;
 use serde_json::{json, Map, Value};
-use shoal::advanced::{resolve_with, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode};
-use shoal::{IndexParams, Metric, StorageOptions, WriteParams};
+use shoal::advanced::{DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::{ConnectOptions, IndexParams, Metric, QueryStats, StorageOptions, Table, WriteParams};
 use shoal_benches::measure::{Summary, Usage};
 
 #[derive(Parser)]
@@ -161,14 +166,14 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
             partitions,
             sub_vectors,
         } => {
-            let ds = Dataset::open(&dataset).await?;
+            let table = Table::open(&dataset, ConnectOptions::default()).await?;
             let params = IndexParams {
                 partitions: Some(partitions),
                 sub_vectors: Some(sub_vectors),
                 ..IndexParams::new(Metric::L2)
             };
             let started = Instant::now();
-            ds.create_index("vector", &params, None).await?;
+            table.create_index("vector", params, None).await?;
             out.insert("build_s".into(), json!(started.elapsed().as_secs_f64()));
         }
         Case::Query {
@@ -193,9 +198,17 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
                 })),
                 None => StorageOptions::default(),
             };
-            let ds = Dataset::open_at(resolve_with(&dataset, &options)?).await?;
+            let table = Table::open(
+                &dataset,
+                ConnectOptions {
+                    storage: options,
+                    ..ConnectOptions::default()
+                },
+            )
+            .await?;
             if let Some(mib) = vector_cache_mib {
-                ds.set_vector_cache_bytes(mib << 20);
+                // Not in the public API: the session's cache, through the table's handle.
+                table.dataset().set_vector_cache_bytes(mib << 20);
             }
             let n = queries.len() / dim;
             let mut recalls = Vec::new();
@@ -204,15 +217,21 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
             for call in 0..warmup + iters {
                 let q = call % n;
                 let started = Instant::now();
-                let found = ds
-                    .search("vector", &queries[q * dim..(q + 1) * dim])
-                    .k(k)
+                let mut query = table
+                    .search(&queries[q * dim..(q + 1) * dim])
+                    .column("vector")
+                    .select(&["id"])
+                    .limit(k as u64)
                     .nprobes(nprobes)
-                    .refine_factor((refine > 0).then_some(refine))
-                    .use_index(!no_index)
-                    .columns(&["id"])
-                    .execute()
-                    .await?;
+                    .refine_factor((refine > 0).then_some(refine));
+                if no_index {
+                    query = query.bypass_vector_index();
+                }
+                let mut stream = query.execute().await?;
+                let mut batches = Vec::new();
+                while let Some(batch) = stream.try_next().await? {
+                    batches.push(batch);
+                }
                 let elapsed = started.elapsed().as_secs_f64();
                 if call == 0 {
                     out.insert("first_s".into(), json!(elapsed));
@@ -220,19 +239,26 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
                 if call >= warmup {
                     times.push(elapsed);
                 }
-                index_used = found.stats.index.clone();
+                let QueryStats::Search(s) = stream.stats() else {
+                    return Err("a vector query returned scan statistics".into());
+                };
+                index_used = s.index.clone();
                 if call + 1 == warmup + iters {
-                    let s = &found.stats;
                     out.insert("last_cached_fragments".into(), json!(s.cached_fragments));
                     out.insert("last_compute_s".into(), json!(s.compute.as_secs_f64()));
                     out.insert("last_rows_read".into(), json!(s.flat.rows));
                 }
                 if let Some((gt, gk)) = &gt {
-                    let ids = found.batches[0]
-                        .column(0)
-                        .as_primitive::<Int64Type>()
-                        .values()
-                        .to_vec();
+                    let ids: Vec<i64> = batches
+                        .iter()
+                        .flat_map(|b| {
+                            b.column_by_name("id")
+                                .expect("id selected")
+                                .as_primitive::<Int64Type>()
+                                .values()
+                                .to_vec()
+                        })
+                        .collect();
                     let truth = &gt[q * gk..q * gk + k.min(*gk)];
                     let hits = ids.iter().filter(|id| truth.contains(id)).count();
                     recalls.push(hits as f64 / truth.len() as f64);
@@ -248,7 +274,7 @@ async fn run(case: Case) -> Result<Map<String, Value>, Box<dyn std::error::Error
                 );
             }
             out.insert("index".into(), json!(index_used));
-            out.insert("fragments".into(), json!(ds.fragments().len()));
+            out.insert("fragments".into(), json!(table.stats().fragments));
         }
     }
     Usage::now().record_since(&usage, "", &mut out);
