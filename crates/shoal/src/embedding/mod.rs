@@ -3,7 +3,8 @@
 //!
 //! - [`EmbeddingFunction`] is a function (a name, a dimension, one call returning an
 //!   [`EmbedCall`]: a blocking job or a future); [`register`] makes one available by name.
-//!   Built in: `hash` (no model), `openai` (OpenAI-compatible HTTP endpoints).
+//!   Built in: `hash` (no model), `openai` (OpenAI-compatible HTTP endpoints),
+//!   `sentence-transformers` (a local BERT-family model run on the CPU with candle).
 //! - [`EmbeddingDefinition`] ties a function and its JSON parameters to a text column and a
 //!   vector column; a table keeps its definitions in its schema metadata
 //!   ([`EMBEDDINGS_METADATA_KEY`]), so reopening it rebuilds the function.
@@ -21,6 +22,7 @@ mod openai;
 mod query;
 mod registry;
 mod retry;
+mod sentence_transformers;
 
 pub(crate) use columns::Embeddings;
 pub use columns::RowEmbedder;

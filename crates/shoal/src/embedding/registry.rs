@@ -19,6 +19,10 @@ fn factories() -> &'static RwLock<HashMap<String, EmbeddingFactory>> {
         let mut builtins: HashMap<String, EmbeddingFactory> = HashMap::new();
         builtins.insert(super::hash::NAME.into(), Arc::new(super::hash::create));
         builtins.insert(super::openai::NAME.into(), Arc::new(super::openai::create));
+        builtins.insert(
+            super::sentence_transformers::NAME.into(),
+            Arc::new(super::sentence_transformers::create),
+        );
         RwLock::new(builtins)
     })
 }
