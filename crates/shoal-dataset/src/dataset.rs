@@ -25,6 +25,9 @@ use crate::session::{Session, DEFAULT_METADATA_CACHE_BYTES, DEFAULT_VECTOR_CACHE
 use crate::version::manifest::{Fragment, Manifest};
 use crate::version::{site, versions};
 
+/// An opened fragment, and what opening it cost (`None`: from the session's cache).
+type Opened = (Arc<OpenFragment>, Option<ReadCost>);
+
 /// The address of row `row` of the fragment with id `fragment_id`.
 pub fn row_address(fragment_id: u64, row: u64) -> u64 {
     (fragment_id << 32) | row
@@ -183,10 +186,7 @@ impl Dataset {
 
     /// [`Dataset::open_fragment`], from the session's cache when it is there (cost `None`),
     /// else with what opening cost. Its reads name this version's columns.
-    pub(crate) async fn open_fragment_with_cost(
-        &self,
-        index: usize,
-    ) -> Result<(Arc<OpenFragment>, Option<ReadCost>)> {
+    pub(crate) async fn open_fragment_with_cost(&self, index: usize) -> Result<Opened> {
         let fragment = &self.manifest.fragments[index];
         if let Some(open) = self.session.get(fragment) {
             return Ok((open.for_version(&self.manifest), None));
@@ -208,17 +208,15 @@ impl Dataset {
         let started = Instant::now();
         // Unordered, so that one slow open does not hold back the next ones: `at_once`
         // requests stay in flight until the last; the order is restored afterwards.
-        let mut opened: Vec<(usize, (Arc<OpenFragment>, Option<ReadCost>))> =
-            stream::iter(indices.into_iter().enumerate())
-                .map(|(position, index)| async move {
-                    Ok::<_, Error>((position, self.open_fragment_with_cost(index).await?))
-                })
-                .buffer_unordered(at_once.max(1))
-                .try_collect()
-                .await?;
+        let mut opened: Vec<(usize, Opened)> = stream::iter(indices.into_iter().enumerate())
+            .map(|(position, index)| async move {
+                Ok::<_, Error>((position, self.open_fragment_with_cost(index).await?))
+            })
+            .buffer_unordered(at_once.max(1))
+            .try_collect()
+            .await?;
         opened.sort_unstable_by_key(|(position, _)| *position);
-        let opened: Vec<(Arc<OpenFragment>, Option<ReadCost>)> =
-            opened.into_iter().map(|(_, open)| open).collect();
+        let opened: Vec<Opened> = opened.into_iter().map(|(_, open)| open).collect();
         let mut cost = ReadCost::default();
         let mut cached = 0;
         for (_, c) in &opened {

@@ -20,13 +20,11 @@ mod take;
 mod update;
 mod versions;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::advanced::{
-    Dataset, ObjectLocation, RowFilter, ScanStats, SimConfig, Simulation, SqlFilter,
-};
+use shoal::advanced::{Dataset, ObjectLocation, ScanStats, SimConfig, Simulation};
 use shoal::StorageOptions;
 
 use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
@@ -139,16 +137,6 @@ fn query_stats(rows: &shoal::blocking::QueryRows) -> Result<ScanStats> {
 /// read phases themselves (`info`, `index`, `search`, `sql`, `sample`).
 fn open_dataset(uri: &str, which: &VersionArgs) -> Result<Dataset> {
     Ok(open_table(uri, which)?.0.dataset())
-}
-
-/// The command line's `--where` compiled against `dataset`'s schema (errors name the column
-/// or the position in the text, before any data is read).
-fn filter_for(dataset: &Dataset, text: Option<&str>) -> Result<Option<Arc<dyn RowFilter>>> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    let filter = SqlFilter::new(text, &dataset.schema(), dataset.uri())?;
-    Ok(Some(Arc::new(filter)))
 }
 
 /// The library's metric for the command line's.

@@ -15,20 +15,24 @@ use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use serde_json::json;
 use shoal::advanced::{Dataset, SearchStats};
+use shoal::blocking::{Query, Table};
+use shoal::QueryStats;
 
 use queries::Queries;
 
 use crate::args::SearchArgs;
-use crate::commands::{filter_for, metric, open_dataset, simulation, stats};
+use crate::commands::{metric, open_table, simulation, stats};
 use crate::output::{buffered_stdout, outln};
-use crate::runtime::block_on;
 use crate::table::render;
 
 /// The column naming the query a result row answers.
 const QUERY_COLUMN: &str = "_query";
 
 pub fn run(args: &SearchArgs) -> Result<()> {
-    let dataset = open_dataset(&args.dataset, &args.version)?;
+    let table = open_table(&args.dataset, &args.version)?;
+    // The table's handle shares its session with the dataset layer's: the vector cache set
+    // here is the one the searches below use.
+    let dataset = table.0.dataset();
     if let Some(mib) = args.vector_cache_mib {
         dataset.set_vector_cache_bytes(mib << 20);
     }
@@ -38,7 +42,6 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         (None, None) => bail!("give --column"),
     };
     check_dimension(&dataset, &column, &queries)?;
-    let filter = filter_for(&dataset, args.filter.as_deref())?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
@@ -47,34 +50,21 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     let mut results = Vec::new();
     let mut json_out = arrow::json::LineDelimitedWriter::new(buffered_stdout());
     for (q, query) in queries.iter().enumerate() {
-        let mut search = dataset
-            .search(&column, query)
-            .k(args.k)
-            .nprobes(args.nprobes)
-            .refine_factor((args.refine > 0).then_some(args.refine))
-            .with_row_addresses(args.with_row_address)
-            .use_index(!args.no_index);
-        if let Some(m) = args.metric {
-            search = search.metric(metric(m));
-        }
-        if let Some(columns) = &args.columns {
-            search = search.columns(columns);
-        }
-        if let Some(filter) = &filter {
-            search = search.filter(filter.clone()).prefilter(!args.postfilter);
-        }
-        let found = block_on(search.execute())?;
-        latencies.push(found.stats.wall);
-        if !args.output.stats {
-            for batch in &found.batches {
-                let batch = with_query_number(batch, q)?;
-                match args.output.json {
-                    true => json_out.write(&batch)?,
-                    false => results.push(batch),
-                }
+        let found = search(&table, args, &column, query).execute()?;
+        let stats = match found.stats() {
+            QueryStats::Search(stats) => stats,
+            QueryStats::Scan(_) => bail!("expected the statistics of a vector search"),
+        };
+        latencies.push(stats.wall);
+        for batch in found {
+            let batch = with_query_number(&batch?, q)?;
+            match (args.output.stats, args.output.json) {
+                (true, _) => {}
+                (false, true) => json_out.write(&batch)?,
+                (false, false) => results.push(batch),
             }
         }
-        last_stats = Some(found.stats);
+        last_stats = Some(stats);
     }
     json_out.finish()?;
     json_out.into_inner().flush()?;
@@ -85,6 +75,36 @@ pub fn run(args: &SearchArgs) -> Result<()> {
         outln!("{}", render(&results, args.output.max_width)?)?;
     }
     Ok(())
+}
+
+/// The search of one query vector, as the command line asks.
+fn search(table: &Table, args: &SearchArgs, column: &str, query: &[f32]) -> Query {
+    let mut search = table
+        .search(query.to_vec())
+        .column(column)
+        .limit(args.k as u64)
+        .nprobes(args.nprobes)
+        .refine_factor((args.refine > 0).then_some(args.refine));
+    if args.with_row_address {
+        search = search.with_row_address();
+    }
+    if args.no_index {
+        search = search.bypass_vector_index();
+    }
+    if let Some(m) = args.metric {
+        search = search.distance_type(metric(m));
+    }
+    if let Some(columns) = &args.columns {
+        let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+        search = search.select(&columns);
+    }
+    if let Some(filter) = &args.filter {
+        search = search.filter(filter);
+        if args.postfilter {
+            search = search.postfilter();
+        }
+    }
+    search
 }
 
 /// The queries of --query-file or --query-row.
