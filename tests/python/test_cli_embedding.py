@@ -36,3 +36,25 @@ def test_a_bad_embedding_spec_is_one_clear_line(shoal, tmp_path):
     )
     assert proc.returncode == 1
     assert "no embedding function named 'nope'" in proc.stderr
+
+
+def test_run_options_in_the_spec_are_kept_apart_from_the_functions_parameters(shoal, tmp_path):
+    pq.write_table(pa.table({"text": ["x", "y"]}), tmp_path / "a.parquet")
+    dataset = tmp_path / "ds"
+    spec = "text=vector:hash:dim=8,threads=2,batch_size=16"
+    shoal("import", tmp_path / "a.parquet", dataset, "--embed", spec)
+    info = shoal("info", dataset).stdout
+    assert 'embeddings:  text -> vector by hash {"dim":8} (16 texts a call, 2 thread(s))' in info
+    metadata = json.loads(shoal("info", dataset, "--json").stdout)["schema_metadata"]
+    [definition] = json.loads(metadata["shoal:embeddings"])
+    assert definition["params"] == {"dim": 8}
+    assert definition["options"]["threads"] == 2 and definition["options"]["batch_size"] == 16
+
+
+def test_a_run_option_that_is_not_a_whole_number_is_one_clear_line(shoal, tmp_path):
+    pq.write_table(pa.table({"text": ["x"]}), tmp_path / "a.parquet")
+    spec = "text=vector:hash:dim=8,threads=many"
+    proc = shoal("import", tmp_path / "a.parquet", tmp_path / "ds", "--embed", spec, check=False)
+    assert proc.returncode == 2
+    assert "bad run option" in proc.stderr
+    assert not (tmp_path / "ds").exists()

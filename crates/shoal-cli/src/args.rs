@@ -140,9 +140,11 @@ pub struct ImportArgs {
     /// Make a vector column from a text column while importing (create or overwrite), and
     /// keep how in the dataset, so that appends and `search --text` embed the same way:
     /// SOURCE=VECTOR:FUNCTION[:KEY=VALUE,...]. Functions: hash (dim=N), openai
-    /// (model=M,dim=N,base_url=URL,api_key_env=VAR).
-    /// Values that parse as JSON numbers are numbers. Repeat for several columns. Example:
-    /// --embed text=vector:hash:dim=64
+    /// (model=M,dim=N,base_url=URL,api_key_env=VAR), sentence-transformers (model=DIR).
+    /// The keys batch_size, threads, concurrency, max_attempts, timeout_ms and backoff_ms set
+    /// how calls run (default: 64 texts a call, a pool of 1 thread); the others are the
+    /// function's. Values that parse as JSON numbers are numbers. Repeat for several columns.
+    /// Example: --embed text=vector:hash:dim=64
     #[arg(long, value_name = "SPEC", value_parser = parse_embedding)]
     pub embed: Vec<shoal::embedding::EmbeddingDefinition>,
 }
@@ -607,6 +609,7 @@ fn parse_embedding(s: &str) -> Result<shoal::embedding::EmbeddingDefinition, Str
         return Err(usage.into());
     }
     let mut map = serde_json::Map::new();
+    let mut options = serde_json::Map::new();
     for pair in params.split(',').filter(|p| !p.is_empty()) {
         let (key, value) = pair
             .split_once('=')
@@ -615,15 +618,32 @@ fn parse_embedding(s: &str) -> Result<shoal::embedding::EmbeddingDefinition, Str
             Ok(number) => serde_json::Value::Number(number),
             Err(_) => serde_json::Value::String(value.to_string()),
         };
-        map.insert(key.to_string(), value);
+        match EMBEDDING_OPTION_KEYS.contains(&key) {
+            true => options.insert(key.to_string(), value),
+            false => map.insert(key.to_string(), value),
+        };
     }
+    let options: shoal::embedding::EmbeddingOptions =
+        serde_json::from_value(serde_json::Value::Object(options))
+            .map_err(|e| format!("bad run option: {e} (they are whole numbers)"))?;
     Ok(shoal::embedding::EmbeddingDefinition::new(
         source,
         vector,
         function,
         serde_json::Value::Object(map),
-    ))
+    )
+    .with_options(options))
 }
+
+/// The keys of `--embed` that set how calls run (`EmbeddingOptions`) rather than the function.
+const EMBEDDING_OPTION_KEYS: [&str; 6] = [
+    "batch_size",
+    "threads",
+    "concurrency",
+    "max_attempts",
+    "timeout_ms",
+    "backoff_ms",
+];
 
 fn parse_compression(s: &str) -> Result<Compression, String> {
     s.parse()

@@ -497,6 +497,75 @@ async fn a_registered_replacement_serves_the_next_call() {
     assert_eq!(values, vec![1.0, 2.0]);
 }
 
+/// Records the texts of each call and embeds a text as its length.
+struct Recorder(Arc<Mutex<Vec<Vec<String>>>>);
+
+impl EmbeddingFunction for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    fn dim(&self) -> usize {
+        1
+    }
+    fn embed(&self, texts: Vec<String>) -> EmbedCall {
+        self.0.lock().unwrap().push(texts.clone());
+        EmbedCall::Blocking(Box::new(move || {
+            Ok(texts.iter().map(|t| vec![t.len() as f32]).collect())
+        }))
+    }
+}
+
+#[tokio::test]
+async fn calls_take_texts_of_similar_length_and_vectors_land_on_their_rows() {
+    let calls: Arc<Mutex<Vec<Vec<String>>>> = Default::default();
+    let recorded = calls.clone();
+    register("recorder", move |_| {
+        Ok(Arc::new(Recorder(recorded.clone())) as Arc<dyn EmbeddingFunction>)
+    });
+    let definition = EmbeddingDefinition::new("text", "vector", "recorder", Default::default())
+        .with_options(EmbeddingOptions {
+            batch_size: 4,
+            ..Default::default()
+        });
+    let table = table_with("memory://embedding/sorted", definition)
+        .await
+        .unwrap();
+    calls.lock().unwrap().clear();
+    // Lengths in a scrambled order: 1, 8, 15, ... modulo 23.
+    let words: Vec<String> = (0..23).map(|i| "w".repeat(1 + (i * 7) % 23)).collect();
+    let rows: Vec<Option<&str>> = words.iter().map(|w| Some(w.as_str())).collect();
+    table.add(texts(&rows), AddMode::Append).await.unwrap();
+
+    let lengths: Vec<usize> = calls
+        .lock()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(String::len)
+        .collect();
+    assert_eq!(
+        lengths,
+        (1..=23).collect::<Vec<_>>(),
+        "calls in length order"
+    );
+    let batches: Vec<RecordBatch> = table
+        .query()
+        .execute()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    for batch in &batches {
+        let text = batch.column_by_name("text").unwrap().as_string::<i32>();
+        let vectors = batch.column_by_name("vector").unwrap().as_fixed_size_list();
+        let values = vectors.values().as_primitive::<Float32Type>();
+        for row in 0..batch.num_rows() {
+            assert_eq!(values.value(row), text.value(row).len() as f32);
+        }
+    }
+}
+
 /// The all-MiniLM-L6-v2 directory (`SHOAL_TEST_MINILM_DIR`); `None` skips the test, except
 /// in CI, where it must be there.
 fn minilm_dir() -> Option<String> {

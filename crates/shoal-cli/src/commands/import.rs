@@ -8,6 +8,7 @@
 //! types) the file's writer meant, where the file records them.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use arrow::array::{ArrayRef, RecordBatch};
@@ -58,14 +59,19 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let written = embedder.as_ref().map_or(&schema, |e| e.schema()).clone();
     let mut writer = block_on(DatasetWriter::new_at(root, written, mode, params))?;
     let bar = rows_bar(source.total_rows, "importing");
+    let started = Instant::now();
+    let (mut embedding, mut imported) = (Duration::ZERO, 0u64);
     let result = (|| -> Result<()> {
         for batch in source.batches {
             let batch = batch.with_context(|| format!("cannot read '{}'", args.src.display()))?;
             let mut batch = to_stored(&batch, &schema)?;
             if let Some(embedder) = &embedder {
+                let embed_started = Instant::now();
                 batch = block_on(embedder.embed(batch))?;
+                embedding += embed_started.elapsed();
             }
             block_on(writer.write(&batch))?;
+            imported += batch.num_rows() as u64;
             bar.inc(batch.num_rows() as u64);
         }
         Ok(())
@@ -84,6 +90,16 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         dataset.num_rows(),
         dataset.fragments().len()
     );
+    if embedder.is_some() {
+        let total = started.elapsed();
+        eprintln!(
+            "took {:.1} s: embedding {:.1} s ({:.0} rows/s), reading and writing {:.1} s",
+            total.as_secs_f64(),
+            embedding.as_secs_f64(),
+            imported as f64 / embedding.as_secs_f64().max(1e-9),
+            (total - embedding).as_secs_f64()
+        );
+    }
     Ok(())
 }
 

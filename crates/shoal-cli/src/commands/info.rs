@@ -1,5 +1,6 @@
 //! `shoal info DATASET`: one version of a dataset: rows, fragments and their sizes, deleted
-//! rows, the schema with field ids, and how many versions and tags the dataset has.
+//! rows, the schema with field ids, how its vector columns are embedded from text, and how
+//! many versions and tags the dataset has.
 
 use anyhow::Result;
 use comfy_table::{presets, Table};
@@ -58,6 +59,17 @@ pub fn run(args: &InfoArgs) -> Result<()> {
             tag_names.join(", ")
         }
     )?;
+    for d in shoal::embedding::definitions_of(&m.schema)? {
+        outln!(
+            "embeddings:  {} -> {} by {} {} ({} texts a call, {} thread(s))",
+            d.source_column,
+            d.vector_column,
+            d.function,
+            d.params,
+            d.options.batch_size,
+            d.options.threads
+        )?;
+    }
     let mut schema = Table::new();
     schema.load_preset(presets::UTF8_FULL_CONDENSED);
     schema.set_header(["id", "column", "type", "nullable"]);

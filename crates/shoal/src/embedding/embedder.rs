@@ -100,11 +100,13 @@ impl Embedder {
 
     /// One vector per text of `texts` (a string column), null for a null text; the texts go
     /// in calls of `batch_size`, as many at once as the pool has threads (or the async
-    /// limit allows).
+    /// limit allows). Calls take texts of similar length: a model pads a call's texts to its
+    /// longest, so texts in row order would make it compute mostly padding.
     pub(crate) async fn embed_column(&self, texts: &ArrayRef, column: &str) -> Result<ArrayRef> {
         let texts = arrow_cast::cast(texts, &DataType::Utf8)?;
         let texts = texts.as_string::<i32>();
-        let present: Vec<usize> = (0..texts.len()).filter(|&i| texts.is_valid(i)).collect();
+        let mut present: Vec<usize> = (0..texts.len()).filter(|&i| texts.is_valid(i)).collect();
+        present.sort_by_key(|&i| texts.value_length(i));
         let batch = self.options.batch_size.max(1);
         let parallel = match self.options.threads.max(self.options.concurrency) {
             0 => 1,

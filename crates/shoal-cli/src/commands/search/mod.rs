@@ -8,7 +8,7 @@ mod queries;
 
 use std::io::Write as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
@@ -36,11 +36,13 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     if let Some(mib) = args.vector_cache_mib {
         dataset.set_vector_cache_bytes(mib << 20);
     }
+    let started = Instant::now();
     let (column, queries) = match (&args.text, &args.column) {
         (Some(text), column) => queries::from_text(&dataset, column.as_deref(), text)?,
         (None, Some(column)) => (column.clone(), vector_queries(args, &dataset, column)?),
         (None, None) => bail!("give --column"),
     };
+    let embedding = args.text.is_some().then(|| started.elapsed());
     check_dimension(&dataset, &column, &queries)?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
@@ -70,7 +72,7 @@ pub fn run(args: &SearchArgs) -> Result<()> {
     json_out.into_inner().flush()?;
     if args.output.stats {
         let stats = last_stats.expect("at least one query");
-        print_stats(&latencies, &stats, args.output.json)?;
+        print_stats(&latencies, embedding, &stats, args.output.json)?;
     } else if !args.output.json {
         outln!("{}", render(&results, args.output.max_width)?)?;
     }
@@ -150,8 +152,14 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
-/// Median and p95 latency over the queries, and what the last query did.
-fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Result<()> {
+/// Median and p95 latency over the queries, the time taken to embed a `--text` query (its
+/// model loaded included), and what the last query did.
+fn print_stats(
+    latencies: &[Duration],
+    embedding: Option<Duration>,
+    last: &SearchStats,
+    json_out: bool,
+) -> Result<()> {
     let mut sorted = latencies.to_vec();
     sorted.sort();
     let pick = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
@@ -163,6 +171,7 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
         "p95_ms": ms(p95),
         "min_ms": ms(sorted[0]),
         "max_ms": ms(sorted[sorted.len() - 1]),
+        "query_embedding_ms": embedding.map(ms),
         "last_query": {
             "wall_ms": ms(last.wall),
             "metric": last.metric.map(|m| m.to_string()),
@@ -194,6 +203,12 @@ fn print_stats(latencies: &[Duration], last: &SearchStats, json_out: bool) -> Re
         ms(sorted[0]),
         ms(sorted[sorted.len() - 1])
     )?;
+    if let Some(embedding) = embedding {
+        outln!(
+            "  query text embedded in {:.2} ms (loading the model included)",
+            ms(embedding)
+        )?;
+    }
     let l = &value["last_query"];
     outln!(
         "  last query: index {}, {} partitions, {} codes, {} refined; flat {} fragments ({} \
