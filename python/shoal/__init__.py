@@ -9,10 +9,12 @@ disk or any object store.
 `connect` gives blocking calls (they release the GIL, and work inside a running event
 loop); `connect_async` gives awaitable ones. Every error is a `ShoalError`, and also the
 builtin a user would catch (`FileNotFoundError` for a missing table, `ValueError` for a bad
-filter, ...). `shoal.torch` (imported on its own; it needs PyTorch) loads tables into
+filter, ...). `shoal.embedding` makes vector columns from text columns, with built-in or
+your own Python embedding functions, so that `table.search("a text")` works. `shoal.torch` (imported on its own; it needs PyTorch) loads tables into
 PyTorch: datasets sharded across DataLoader workers and ranks, and seeded permutations.
 """
 
+from . import embedding
 from ._connection import AsyncConnection, Connection, connect, connect_async
 from ._errors import (
     AlreadyExistsError,
@@ -31,6 +33,7 @@ from ._merge import MergeInsert
 from ._native import IndexInfo, MergeStats, OptimizeStats, TableStats, Tag, VersionInfo
 from ._query import Query
 from ._table import AsyncTable, Table
+from .embedding import EmbeddingDefinition
 
 __all__ = [
     "AlreadyExistsError",
@@ -40,6 +43,7 @@ __all__ = [
     "ConflictError",
     "Connection",
     "CorruptError",
+    "EmbeddingDefinition",
     "ExecutionError",
     "IndexInfo",
     "InternalError",
@@ -58,4 +62,5 @@ __all__ = [
     "VersionInfo",
     "connect",
     "connect_async",
+    "embedding",
 ]

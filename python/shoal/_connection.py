@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
@@ -11,6 +11,7 @@ from . import _native
 from ._data import DataLike, arrow_data
 from ._errors import InvalidInputError
 from ._table import AsyncTable, Table
+from .embedding import EmbeddingDefinition, definitions_json
 
 _MODES = ("create", "overwrite", "exist_ok")
 
@@ -69,12 +70,15 @@ class Connection(_ConnectionBase):
         data: DataLike | None = None,
         schema: pa.Schema | None = None,
         mode: str = "create",
+        embeddings: Sequence[EmbeddingDefinition] | None = None,
     ) -> Table:
         """Creates table `name` from `data` (any form `Table.add` takes) or, without data,
         empty with `schema`. When it exists, `mode="create"` raises `AlreadyExistsError`,
         `"overwrite"` replaces its rows and schema as a new version, and `"exist_ok"` opens
-        it (its schema must be the one given)."""
-        native = self._native.create_table(name, _create_data(data, schema, mode), mode)
+        it (its schema must be the one given). `embeddings` make vector columns from text
+        columns, now and on every `add` (`shoal.embedding`)."""
+        data = _create_data(data, schema, mode)
+        native = self._native.create_table(name, data, mode, definitions_json(embeddings))
         return Table(native)
 
     def open_table(self, name: str) -> Table:
@@ -111,10 +115,13 @@ class AsyncConnection(_ConnectionBase):
         data: DataLike | None = None,
         schema: pa.Schema | None = None,
         mode: str = "create",
+        embeddings: Sequence[EmbeddingDefinition] | None = None,
     ) -> AsyncTable:
         """See `Connection.create_table`."""
         data = _create_data(data, schema, mode)
-        return AsyncTable(await self._native.create_table(name, data, mode, asynchronous=True))
+        definitions = definitions_json(embeddings)
+        native = await self._native.create_table(name, data, mode, definitions, asynchronous=True)
+        return AsyncTable(native)
 
     async def open_table(self, name: str) -> AsyncTable:
         """See `Connection.open_table`."""

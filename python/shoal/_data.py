@@ -49,6 +49,19 @@ def arrow_data(data: DataLike, schema: pa.Schema | None = None) -> Any:
     )
 
 
+def column_names(data: DataLike) -> set[str] | None:
+    """The columns `data` has, where that is known without reading it."""
+    if isinstance(data, (pa.Table, pa.RecordBatch, pa.RecordBatchReader)):
+        return set(data.schema.names)
+    if isinstance(data, list):
+        return {key for row in data if isinstance(row, dict) for key in row}
+    if isinstance(data, dict):
+        return set(data)
+    if _is_pandas(data) or _is_polars(data):
+        return {str(c) for c in data.columns}
+    return None
+
+
 def _vectors(table: pa.Table, schema: pa.Schema | None) -> pa.Table:
     """Without a schema to type them, columns of lists of numbers that all have the same
     length become vectors: fixed-size lists of float32, which Shoal searches."""

@@ -6,13 +6,14 @@ Arrow PyCapsule interface (`__arrow_c_schema__`, `__arrow_c_array__`, `__arrow_c
 """
 
 import datetime
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 ArrowSchema = Any  # has __arrow_c_schema__
 ArrowBatch = Any  # has __arrow_c_array__
 ArrowStream = Any  # has __arrow_c_stream__
 
+def register_embedding(name: str, factory: Callable[[dict[str, Any]], Any]) -> None: ...
 def connect(
     uri: str, storage_options: Mapping[str, str] | None = None, asynchronous: bool = False
 ) -> Any: ...
@@ -28,7 +29,12 @@ class Connection:
         asynchronous: bool = False,
     ) -> Any: ...
     def create_table(
-        self, name: str, data: Any, mode: str = "create", asynchronous: bool = False
+        self,
+        name: str,
+        data: Any,
+        mode: str = "create",
+        embeddings: str | None = None,
+        asynchronous: bool = False,
     ) -> Any: ...
     def open_table(self, name: str, asynchronous: bool = False) -> Any: ...
     def drop_table(self, name: str, asynchronous: bool = False) -> Any: ...

@@ -47,6 +47,7 @@ class Query:
             "batch_size": None,
             "fragments": None,
             "vector": None if vector is None else _vector(vector),
+            "text": None,
             "column": None,
             "metric": None,
             "nprobes": None,
@@ -103,6 +104,13 @@ class Query:
         """Makes this a vector search for the rows nearest `vector`, nearest first, with
         their distance in a `_distance` column."""
         self._options["vector"] = _vector(vector)
+        return self
+
+    def nearest_to_text(self, text: str) -> Query:
+        """Makes this a vector search for the rows nearest `text`, which the table's
+        embedding function (`shoal.embedding`) turns into the query vector when the query
+        runs."""
+        self._options["text"] = text
         return self
 
     def column(self, name: str) -> Query:

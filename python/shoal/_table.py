@@ -10,10 +10,11 @@ from typing import Any
 import pyarrow as pa
 
 from . import _native
-from ._data import DataLike, arrow_data
+from ._data import DataLike, arrow_data, column_names
 from ._merge import MergeInsert
 from ._query import Query, VectorLike
 from ._schema import ColumnsLike, alterations, new_columns
+from .embedding import embedded_columns
 
 #: Versions `optimize()` keeps by default: a week's.
 DEFAULT_CLEANUP_OLDER_THAN = datetime.timedelta(days=7)
@@ -74,11 +75,15 @@ class _TableBase:
         """A query of this version's rows (all of them until narrowed)."""
         return Query(self._native)
 
-    def search(self, vector: VectorLike, column: str | None = None) -> Query:
-        """A search for the rows nearest `vector` (in `column`, needed when the table has
-        several vector columns); 10 rows unless `limit` says otherwise."""
-        query = Query(self._native, vector)
-        return query if column is None else query.column(column)
+    def search(self, query: VectorLike | str, column: str | None = None) -> Query:
+        """A search for the rows nearest `query` (in `column`, needed when the table has
+        several vector columns); 10 rows unless `limit` says otherwise. `query` is a vector,
+        or a text that the table's embedding function (`shoal.embedding`) turns into one."""
+        search = Query(self._native)
+        search = (
+            search.nearest_to_text(query) if isinstance(query, str) else search.nearest_to(query)
+        )
+        return search if column is None else search.column(column)
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule interface: every row of this version, streamed, so that
@@ -93,8 +98,17 @@ class _TableBase:
         return f"{type(self).__name__}({self.name!r}, version={self.version})"
 
     def _data(self, data: DataLike, mode: str) -> Any:
-        """Rows to add, typed by the table's schema when appended."""
-        return arrow_data(data, self.schema if mode == "append" else None)
+        """Rows to add, typed by the table's schema when appended (less the vector columns
+        its embedding functions make, when the rows lack them: the table computes them)."""
+        if mode != "append":
+            return arrow_data(data, None)
+        schema = self.schema
+        made = embedded_columns(schema)
+        present = column_names(data)
+        if made and present is not None:
+            kept = [f for f in schema if f.name not in made or f.name in present]
+            schema = pa.schema(kept, metadata=schema.metadata)
+        return arrow_data(data, schema)
 
 
 def _assignments(

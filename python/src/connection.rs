@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use pyo3::prelude::*;
-use shoal::{ConnectOptions, CreateMode, StorageOptions, TableNamesOptions};
+use shoal::embedding::EmbeddingDefinition;
+use shoal::{ConnectOptions, CreateMode, CreateTableOptions, StorageOptions, TableNamesOptions};
 
 use crate::call::run;
 use crate::error::{invalid, to_py};
@@ -57,14 +58,16 @@ impl Connection {
     }
 
     /// `data` is anything with `__arrow_c_stream__`, `__arrow_c_array__` or
-    /// `__arrow_c_schema__` (an empty table).
-    #[pyo3(signature = (name, data, mode="create", asynchronous=false))]
+    /// `__arrow_c_schema__` (an empty table); `embeddings` a JSON list of embedding
+    /// definitions (`shoal::embedding::EmbeddingDefinition`).
+    #[pyo3(signature = (name, data, mode="create", embeddings=None, asynchronous=false))]
     fn create_table(
         &self,
         py: Python<'_>,
         name: String,
         data: &Bound<'_, PyAny>,
         mode: &str,
+        embeddings: Option<&str>,
         asynchronous: bool,
     ) -> PyResult<Py<PyAny>> {
         let mode = match mode {
@@ -78,11 +81,21 @@ impl Connection {
                 return Err(to_py(py, invalid(message)));
             }
         };
+        let embeddings: Vec<EmbeddingDefinition> = match embeddings {
+            None => Vec::new(),
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                to_py(
+                    py,
+                    invalid(format!("not a list of embedding definitions: {e}")),
+                )
+            })?,
+        };
         let data = table_data(data)?;
         let connection = self.0.clone();
+        let options = CreateTableOptions { mode, embeddings };
         run(py, asynchronous, async move {
             Ok(Table::from(
-                connection.create_table(&name, data, mode).await?,
+                connection.create_table_with(&name, data, options).await?,
             ))
         })
     }

@@ -7,11 +7,13 @@
 //! - [`connection`], [`table`] and [`query`] mirror the Rust types of the same names;
 //!   [`info`] holds the plain records they return (versions, indices, stats).
 //! - [`changes`] reads a merge-insert's clauses and column alterations from Python.
+//! - [`embedding`] runs Python embedding functions on their own pools.
 //! - [`reader`] hands query results to Python as Arrow C streams.
 
 mod call;
 mod changes;
 mod connection;
+mod embedding;
 mod error;
 mod info;
 mod query;
@@ -42,6 +44,7 @@ fn _panic_for_tests(py: Python<'_>, asynchronous: bool) -> PyResult<Py<PyAny>> {
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(connection::connect, module)?)?;
     module.add_function(wrap_pyfunction!(_panic_for_tests, module)?)?;
+    module.add_function(wrap_pyfunction!(embedding::register_embedding, module)?)?;
     module.add_class::<connection::Connection>()?;
     module.add_class::<table::Table>()?;
     module.add_class::<query::Query>()?;

@@ -26,6 +26,8 @@ pub struct QueryOptions {
     batch_size: Option<usize>,
     fragments: Option<Vec<u64>>,
     vector: Option<Vec<f32>>,
+    /// A text for the table's embedding function to turn into the query vector.
+    text: Option<String>,
     column: Option<String>,
     metric: Option<String>,
     nprobes: Option<usize>,
@@ -62,6 +64,9 @@ impl QueryOptions {
         }
         if let Some(vector) = self.vector {
             query = query.nearest_to(vector);
+        }
+        if let Some(text) = &self.text {
+            query = query.nearest_to_text(text);
         }
         if let Some(column) = &self.column {
             query = query.column(column);
