@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::RuntimeError;
 use crate::fork_safe::ForkSafe;
+use crate::priority::{set_current_thread_nice, BACKGROUND_NICE};
 
 /// A fixed number of threads running closures, awaited from async code.
 pub struct BlockingPool {
@@ -18,17 +19,20 @@ type Registry = Mutex<HashMap<String, Arc<BlockingPool>>>;
 static NAMED: ForkSafe<Registry> = ForkSafe::new();
 
 impl BlockingPool {
-    pub(crate) fn build(name: &str, threads: usize) -> Result<Self, RuntimeError> {
+    /// A pool of `threads` threads named `name-N`, at the nice value `nice` (0: normal).
+    pub(crate) fn build(name: &str, threads: usize, nice: i32) -> Result<Self, RuntimeError> {
         let threads = threads.max(1);
         let prefix = name.to_string();
-        let pool = rayon::ThreadPoolBuilder::new()
+        let mut builder = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            .thread_name(move |i| format!("{prefix}-{i}"))
-            .build()
-            .map_err(|e| RuntimeError::Start {
-                what: format!("the '{name}' pool"),
-                reason: e.to_string(),
-            })?;
+            .thread_name(move |i| format!("{prefix}-{i}"));
+        if nice != 0 {
+            builder = builder.start_handler(move |_| set_current_thread_nice(nice));
+        }
+        let pool = builder.build().map_err(|e| RuntimeError::Start {
+            what: format!("the '{name}' pool"),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             name: name.to_string(),
             threads,
@@ -38,6 +42,8 @@ impl BlockingPool {
 
     /// The pool called `name`, created with `threads` threads on first use (later calls
     /// get the same pool whatever `threads` they pass). Each forked child gets its own.
+    /// Its threads run user code, at a lower priority than Shoal's own
+    /// ([`BACKGROUND_NICE`](crate::BACKGROUND_NICE), on Linux), as do threads they start.
     pub fn named(name: &str, threads: usize) -> Result<Arc<BlockingPool>, RuntimeError> {
         // The registry is rebuilt after fork, so its lock can never be one a parent thread
         // held at fork time.
@@ -48,7 +54,7 @@ impl BlockingPool {
         if let Some(pool) = pools.get(name) {
             return Ok(pool.clone());
         }
-        let pool = Arc::new(Self::build(name, threads)?);
+        let pool = Arc::new(Self::build(name, threads, BACKGROUND_NICE)?);
         pools.insert(name.to_string(), pool.clone());
         Ok(pool)
     }

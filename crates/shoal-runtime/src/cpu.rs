@@ -14,6 +14,6 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let pool = CPU.get_or_try_init(|| BlockingPool::build("shoal-cpu", config().cpu_threads))?;
+    let pool = CPU.get_or_try_init(|| BlockingPool::build("shoal-cpu", config().cpu_threads, 0))?;
     pool.run(work).await
 }

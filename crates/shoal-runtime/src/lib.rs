@@ -32,6 +32,7 @@ mod error;
 mod fork;
 mod fork_safe;
 mod io;
+mod priority;
 mod query;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -45,4 +46,5 @@ pub use error::RuntimeError;
 pub use fork::fork_generation;
 pub use fork_safe::ForkSafe;
 pub use io::{io, IO_THREAD_NAME};
+pub use priority::BACKGROUND_NICE;
 pub use query::query_runtime;

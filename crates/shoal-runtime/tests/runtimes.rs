@@ -1,5 +1,5 @@
 //! The runtimes as callers meet them: CPU work runs off the I/O runtime, panics come back as
-//! errors, named pools bound their concurrency, the sync bridge refuses to block inside an
+//! errors, named pools bound their concurrency and run at a lower priority, the sync bridge refuses to block inside an
 //! async context, and a forked child gets working runtimes of its own.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -64,6 +64,39 @@ where
         out.push(h.await.unwrap());
     }
     out
+}
+
+/// The calling thread's nice value (field 19 of /proc/thread-self/stat).
+#[cfg(target_os = "linux")]
+fn current_nice() -> i32 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // The command name (field 2) may hold spaces; the fields after its ')' are plain.
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    after_name.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn named_pools_run_below_shoal_s_own_threads_and_so_do_threads_they_start() {
+    let pool = BlockingPool::named("test-niceness", 1).unwrap();
+    let (pool_nice, child_nice) = block_on(async move {
+        pool.run(|| {
+            let child = std::thread::spawn(current_nice).join().unwrap();
+            (current_nice(), child)
+        })
+        .await
+    })
+    .unwrap()
+    .unwrap();
+    let expected = shoal_runtime::BACKGROUND_NICE.max(current_nice());
+    assert_eq!(pool_nice, expected);
+    assert_eq!(child_nice, expected);
+    let cpu_nice = block_on(spawn_cpu(current_nice)).unwrap().unwrap();
+    assert_eq!(
+        cpu_nice,
+        current_nice(),
+        "the CPU pool keeps the process's priority"
+    );
 }
 
 #[tokio::test]
