@@ -120,7 +120,9 @@ def test_connection_and_timeout_errors_are_retried(db):
 def test_any_other_exception_fails_at_once_and_adds_nothing(db):
     table = flaky_table(db, "failed")
     Flaky.failures = [ValueError("the model is on fire")]
-    with pytest.raises(shoal.ShoalError, match="'flaky' failed .*: ValueError: the model is on fire"):
+    with pytest.raises(
+        shoal.ShoalError, match="'flaky' failed .*: ValueError: the model is on fire"
+    ):
         table.add([{"text": "a cat"}])
     assert Flaky.calls == 1
     assert table.count_rows() == 1
@@ -133,7 +135,9 @@ def test_bad_functions_and_answers_are_clear_errors(db):
         db.create_table(
             "a", [{"text": "x"}], embeddings=[EmbeddingDefinition("text", "v", "no-dim")]
         )
-    with pytest.raises(shoal.ShoalError, match="'short' failed .*2 values where its dimension is 3"):
+    with pytest.raises(
+        shoal.ShoalError, match="'short' failed .*2 values where its dimension is 3"
+    ):
         db.create_table(
             "b", [{"text": "x"}], embeddings=[EmbeddingDefinition("text", "v", "short")]
         )
