@@ -26,7 +26,10 @@ step() {
     "$@"
     timings+=("$(printf '%5d s  %.90s' $((SECONDS - start)) "$label")")
 }
-run() { step "shoal $*" "$shoal" "$@"; }
+run() {
+    local label="shoal $*"
+    step "${label//$dir\//}" "$shoal" "$@"
+}
 
 # The corpus: ~10,000 docstring paragraphs, split in two to show an append.
 step "corpus" python3 scripts/stdlib_corpus.py "$dir/stdlib.jsonl"
@@ -61,8 +64,8 @@ run search "$dir/docs" --text "send an email" "${show[@]}" --where "source NOT L
 run index create "$dir/docs" --column vector --partitions 64 --sub-vectors 48
 run search "$dir/docs" --text "compress bytes so they take less space" "${show[@]}"
 run search "$dir/docs" --text "compress bytes so they take less space" --stats
-run sql "SELECT split_part(source, '.', 1) AS module, count(*) AS paragraphs
-         FROM docs GROUP BY module ORDER BY paragraphs DESC LIMIT 5" --table docs="$dir/docs"
+modules="SELECT split_part(source, '.', 1) AS module, count(*) AS paragraphs FROM docs"
+run sql "$modules GROUP BY module ORDER BY paragraphs DESC LIMIT 5" --table docs="$dir/docs"
 run versions "$dir/docs"
 
 printf '\nWhere the time went:\n'
