@@ -51,6 +51,12 @@ async fn table_with(uri: &str, definition: EmbeddingDefinition) -> shoal::Result
         .await
 }
 
+/// Every row of `table`'s version.
+async fn all_rows(table: &Table) -> Vec<RecordBatch> {
+    let rows = table.query().execute().await.unwrap();
+    rows.try_collect().await.unwrap()
+}
+
 async fn first_text(table: &Table, query: &str) -> String {
     let hits: Vec<RecordBatch> = table
         .search_text(query)
@@ -90,14 +96,7 @@ async fn add_computes_vectors_and_search_embeds_the_query_text() {
         .schema()
         .metadata()
         .contains_key(EMBEDDINGS_METADATA_KEY));
-    let batches: Vec<RecordBatch> = reopened
-        .query()
-        .execute()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let batches = all_rows(&reopened).await;
     let vectors: Vec<Arc<dyn Array>> = batches
         .iter()
         .map(|b| b.column_by_name("vector").unwrap().clone())
@@ -407,14 +406,7 @@ async fn openai_retries_429_and_500_and_orders_vectors_by_index() {
         .add(texts(&[Some("b"), Some("c")]), AddMode::Append)
         .await
         .unwrap();
-    let batches: Vec<RecordBatch> = table
-        .query()
-        .execute()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let batches = all_rows(&table).await;
     let firsts: Vec<f32> = batches
         .iter()
         .flat_map(|b| {
@@ -478,14 +470,7 @@ async fn a_registered_replacement_serves_the_next_call() {
         .add(texts(&[Some("b")]), AddMode::Append)
         .await
         .unwrap();
-    let batches: Vec<RecordBatch> = table
-        .query()
-        .execute()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let batches = all_rows(&table).await;
     let values: Vec<f32> = batches
         .iter()
         .flat_map(|b| {
@@ -548,14 +533,7 @@ async fn calls_take_texts_of_similar_length_and_vectors_land_on_their_rows() {
         (1..=23).collect::<Vec<_>>(),
         "calls in length order"
     );
-    let batches: Vec<RecordBatch> = table
-        .query()
-        .execute()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let batches = all_rows(&table).await;
     for batch in &batches {
         let text = batch.column_by_name("text").unwrap().as_string::<i32>();
         let vectors = batch.column_by_name("vector").unwrap().as_fixed_size_list();
@@ -605,14 +583,7 @@ async fn sentence_transformers_embeds_by_meaning_with_minilm() {
         None,
     ];
     table.add(texts(&rows), AddMode::Append).await.unwrap();
-    let batches: Vec<RecordBatch> = table
-        .query()
-        .execute()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let batches = all_rows(&table).await;
     let mut by_text = std::collections::HashMap::new();
     for batch in &batches {
         let text = batch.column_by_name("text").unwrap().as_string::<i32>();
