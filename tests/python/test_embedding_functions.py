@@ -66,6 +66,13 @@ def test_a_registered_class_embeds_on_create_add_and_search(tmp_path):
     assert vectors[1] == [0.0, 2.0, 0.0, 0.0, 0.0]
     assert vectors[3] is None
     assert nearest(table, "whale") == "a blue whale"
+    # An upsert embeds the rows it updates and inserts.
+    table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
+        [{"id": 1, "text": "a bee"}, {"id": 5, "text": "one more whale"}]
+    )
+    vectors = {r["id"]: r["vector"] for r in table.query().to_list()}
+    assert vectors[1] == [0.0, 0.0, 0.0, 0.0, 2.0]
+    assert nearest(table, "whale") == "one more whale"
     # Reopened from another connection: the definition comes from the table's schema.
     assert nearest(shoal.connect(tmp_path / "db")["t"], "owl") == "an owl at night"
     names = {name for name, _ in Counting.calls}

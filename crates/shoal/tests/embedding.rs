@@ -482,6 +482,39 @@ async fn a_registered_replacement_serves_the_next_call() {
     assert_eq!(values, vec![1.0, 2.0]);
 }
 
+#[tokio::test]
+async fn merge_insert_embeds_the_rows_it_updates_and_inserts() {
+    let hash = EmbeddingDefinition::new("text", "vector", "hash", serde_json::json!({"dim": 32}));
+    let table = table_with("memory://embedding/merged", hash).await.unwrap();
+    // Row 0 ("a red fox") exists: it is updated, row 1 inserted.
+    let ids = arrow_array::Int64Array::from(vec![0, 1]);
+    let source = RecordBatch::try_from_iter_with_nullable([
+        ("id", Arc::new(ids) as _, false),
+        (
+            "text",
+            Arc::new(StringArray::from(vec!["a grey cat", "a green frog"])) as _,
+            true,
+        ),
+    ])
+    .unwrap();
+    table
+        .merge_insert(&["id"])
+        .when_matched_update_all()
+        .when_not_matched_insert_all()
+        .execute(source)
+        .await
+        .unwrap();
+    let nulls: usize = all_rows(&table)
+        .await
+        .iter()
+        .map(|b| b.column_by_name("vector").unwrap().null_count())
+        .sum();
+    assert_eq!(table.count_rows(None).await.unwrap(), 2);
+    assert_eq!(nulls, 0);
+    assert_eq!(first_text(&table, "cat").await, "a grey cat");
+    assert_eq!(first_text(&table, "frog").await, "a green frog");
+}
+
 /// Records the texts of each call and embeds a text as its length.
 struct Recorder(Arc<Mutex<Vec<Vec<String>>>>);
 

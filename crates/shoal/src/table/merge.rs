@@ -1,6 +1,7 @@
 //! Upserts: [`Table::merge_insert`] matches new rows to the table's by key columns and, in one
 //! version, updates the matched rows, inserts the others and, on request, deletes the
-//! table's rows the new ones do not have. Concurrent upserts of the same keys are retried
+//! table's rows the new ones do not have; vector columns made by the table's embedding
+//! functions are computed for the new rows. Concurrent upserts of the same keys are retried
 //! against each other's results, so no key is ever inserted twice.
 
 use std::sync::{Arc, Mutex};
@@ -11,6 +12,7 @@ use shoal_dataset::MergeInsertStats;
 use super::Table;
 use crate::background::on_io;
 use crate::data::TableData;
+use crate::embedding::Embeddings;
 use crate::error::{Error, Result};
 use crate::filter;
 
@@ -63,7 +65,9 @@ impl MergeInsert {
     }
 
     /// Runs the upsert with `data` (of the table's schema; keys unique) as one new version,
-    /// and says how many rows it inserted, updated and deleted.
+    /// and says how many rows it inserted, updated and deleted. As with
+    /// [`Table::add`], the vector columns the table's embedding functions make and `data`
+    /// lacks are computed from its text columns; if embedding fails, nothing is committed.
     pub async fn execute(self, data: impl Into<TableData>) -> Result<MergeInsertStats> {
         let base = self.table.writable()?;
         let mut builder = base.merge_insert(&self.on);
@@ -77,7 +81,11 @@ impl MergeInsert {
             let filter = filter::parse(&base, by_source.as_deref())?;
             builder = builder.when_not_matched_by_source_delete(filter);
         }
-        let (source, failure) = keep_source_error(data.into());
+        let schema = base.schema();
+        let data = Embeddings::of_schema(&schema)
+            .await?
+            .apply(data.into(), &schema)?;
+        let (source, failure) = keep_source_error(data);
         let merged = on_io(async move { Ok(builder.execute(source).await) }).await?;
         let (committed, stats) = match merged {
             Ok(merged) => merged,
