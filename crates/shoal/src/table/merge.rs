@@ -81,10 +81,11 @@ impl MergeInsert {
             let filter = filter::parse(&base, by_source.as_deref())?;
             builder = builder.when_not_matched_by_source_delete(filter);
         }
-        let schema = base.schema();
-        let data = Embeddings::of_schema(&schema)
-            .await?
-            .apply(data.into(), &schema)?;
+        // Making the table's embedders (a model may load) is a step of the call, and like
+        // every step it runs as a task on the I/O runtime, not on the caller's.
+        let (schema, data) = (base.schema(), data.into());
+        let data = on_io(async move { Embeddings::of_schema(&schema).await?.apply(data, &schema) })
+            .await?;
         let (source, failure) = keep_source_error(data);
         let merged = on_io(async move { Ok(builder.execute(source).await) }).await?;
         let (committed, stats) = match merged {
