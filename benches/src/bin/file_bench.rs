@@ -35,10 +35,9 @@ use clap::{Args, Parser, Subcommand};
 use futures::StreamExt;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Map, Value};
-use shoal::advanced::{
-    DatasetWriter, FileReader, FileWriter, ScanStats, WriteMode, WriteOptions, DEFAULT_PAGE_SIZE,
-};
+use shoal::advanced::{DatasetWriter, FileReader, FileWriter, WriteMode};
 use shoal::{ConnectOptions, QueryStats, Table, WriteParams};
+use shoal::{ScanStats, WriteOptions, DEFAULT_PAGE_SIZE};
 use shoal_benches::anchors::{IndexSets, W2Meta, DEFAULT_DATA};
 use shoal_benches::measure::{Schedule, Summary, Usage};
 

@@ -41,8 +41,9 @@ use clap::{Parser, Subcommand};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{json, Map, Value};
 use shoal::advanced::{
-    Dataset, DatasetWriter, FileReader, RowFilter, ScanStats, SqlFilter, SqlSession, WriteMode,
+    Dataset, DatasetWriter, FileReader, RowFilter, SqlFilter, SqlSession, WriteMode,
 };
+use shoal::ScanStats;
 use shoal::{ConnectOptions, QueryStats, QueryStream, Table, WriteParams};
 use shoal_benches::measure::{Summary, Usage};
 
@@ -552,7 +553,7 @@ impl Checks {
     }
 }
 
-fn phase_json(p: &shoal::advanced::PhaseStats) -> Value {
+fn phase_json(p: &shoal::PhaseStats) -> Value {
     json!({"s": p.time.as_secs_f64(), "requests": p.requests, "bytes": p.bytes})
 }
 

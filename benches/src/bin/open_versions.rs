@@ -24,8 +24,9 @@ use std::time::{Duration, Instant};
 use arrow_array::{ArrayRef, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
-use shoal::advanced::{resolve, Dataset, DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::advanced::{resolve, Dataset, DatasetWriter, WriteMode};
 use shoal::{CompactOptions, ConnectOptions, StorageOptions, Table, WriteParams};
+use shoal::{SimConfig, Simulation};
 
 #[derive(Parser)]
 #[command(about = "Time and requests to open the latest of many versions on a slow store")]

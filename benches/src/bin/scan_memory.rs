@@ -29,7 +29,8 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
 use futures::TryStreamExt;
-use shoal::advanced::{Compression, DatasetWriter, WriteMode, WriteOptions};
+use shoal::advanced::{DatasetWriter, WriteMode};
+use shoal::{Compression, WriteOptions};
 use shoal::{ConnectOptions, QueryStats, Table, WriteParams};
 
 #[derive(Parser)]

@@ -27,8 +27,9 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, Int64Array, Record
 use arrow_schema::{DataType, Field, Schema};
 use clap::Parser;
 use futures::TryStreamExt;
-use shoal::advanced::{DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::advanced::{DatasetWriter, WriteMode};
 use shoal::{ConnectOptions, QueryStats, StorageOptions, Table, WriteParams};
+use shoal::{SimConfig, Simulation};
 
 #[derive(Parser)]
 #[command(about = "Scan 800 small fragments through a simulated slow store")]

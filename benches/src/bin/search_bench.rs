@@ -33,8 +33,9 @@ use arrow_schema::{DataType, Field, Schema};
 use clap::{Parser, Subcommand};
 use futures::TryStreamExt;
 use serde_json::{json, Map, Value};
-use shoal::advanced::{DatasetWriter, SimConfig, Simulation, WriteMode};
+use shoal::advanced::{DatasetWriter, WriteMode};
 use shoal::{ConnectOptions, IndexParams, Metric, QueryStats, StorageOptions, Table, WriteParams};
+use shoal::{SimConfig, Simulation};
 use shoal_benches::measure::{Summary, Usage};
 
 #[derive(Parser)]
@@ -81,10 +82,10 @@ enum Case {
         warmup: usize,
         #[arg(long)]
         no_index: bool,
-        #[arg(long, default_value_t = shoal::advanced::DEFAULT_NPROBES)]
+        #[arg(long, default_value_t = shoal::DEFAULT_NPROBES)]
         nprobes: usize,
         /// 0: no re-ranking.
-        #[arg(long, default_value_t = shoal::advanced::DEFAULT_REFINE_FACTOR)]
+        #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR)]
         refine: usize,
         /// Put the dataset behind the simulated store with this latency per request.
         #[arg(long)]

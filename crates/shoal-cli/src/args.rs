@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
-use shoal::advanced::Compression;
+use shoal::Compression;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -131,7 +131,7 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = 8192, value_parser = positive::<usize>)]
     pub batch_rows: usize,
     /// Target page size in bytes.
-    #[arg(long, default_value_t = shoal::advanced::DEFAULT_PAGE_SIZE, value_parser = positive::<usize>)]
+    #[arg(long, default_value_t = shoal::DEFAULT_PAGE_SIZE, value_parser = positive::<usize>)]
     pub page_size: usize,
     /// Page compression: none, lz4, zstd or zstd:LEVEL. Pages that do not shrink by 10% are
     /// stored plain.
@@ -458,10 +458,10 @@ pub struct SearchArgs {
     #[arg(short, long, default_value_t = 10, value_parser = positive::<usize>)]
     pub k: usize,
     /// Index partitions probed per query.
-    #[arg(long, default_value_t = shoal::advanced::DEFAULT_NPROBES, value_parser = positive::<usize>)]
+    #[arg(long, default_value_t = shoal::DEFAULT_NPROBES, value_parser = positive::<usize>)]
     pub nprobes: usize,
     /// Re-rank k x F index candidates with exact distances (0: keep approximate distances).
-    #[arg(long, default_value_t = shoal::advanced::DEFAULT_REFINE_FACTOR,
+    #[arg(long, default_value_t = shoal::DEFAULT_REFINE_FACTOR,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=MAX_REFINE_FACTOR))]
     pub refine: usize,
     /// The distance; defaults to the index's (L2 without one). Another than the index's

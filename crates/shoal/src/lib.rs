@@ -116,9 +116,12 @@ pub use error::{Error, ErrorKind, Result};
 pub use query::{Query, QueryStats, QueryStream, DEFAULT_SEARCH_LIMIT};
 pub use shoal_dataset::{
     CleanupStats, ColumnAlteration, CompactOptions, IndexParams, MergeInsertStats, Metric,
-    Progress, ProgressCallback, Tag, WriteParams, DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
+    PhaseStats, Progress, ProgressCallback, ScanStats, SearchStats, Tag, WriteParams,
+    DEFAULT_NPROBES, DEFAULT_REFINE_FACTOR, DEFAULT_SCAN_BUDGET_BYTES, DEFAULT_VECTOR_CACHE_BYTES,
+    DISTANCE_COLUMN, ROW_ADDRESS_COLUMN,
 };
-pub use shoal_io::StorageOptions;
+pub use shoal_format::{Compression, WriteOptions, DEFAULT_PAGE_SIZE};
+pub use shoal_io::{SimConfig, SimCounters, Simulation, StorageOptions};
 pub use table::{
     AddMode, FragmentInfo, IndexInfo, MergeInsert, OptimizeOptions, OptimizeStats, Table,
     TableStats, VersionInfo, VersionRef,

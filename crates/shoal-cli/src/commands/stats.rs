@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::output::outln;
 use serde_json::{json, Value};
-use shoal::advanced::{PhaseStats, ScanStats, SimCounters};
+use shoal::{PhaseStats, ScanStats, SimCounters};
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1e6).round() / 1e3
