@@ -101,6 +101,34 @@ impl Table {
         Ok(Table(wait(crate::Table::open(uri, options))?))
     }
 
+    /// See [`crate::Table::set_vector_cache_bytes`].
+    pub fn set_vector_cache_bytes(&self, bytes: u64) {
+        self.0.set_vector_cache_bytes(bytes);
+    }
+
+    /// See [`crate::Table::open_version`].
+    pub fn open_version(
+        uri: &str,
+        version: impl Into<VersionRef>,
+        options: ConnectOptions,
+    ) -> Result<Table> {
+        Ok(Table(wait(crate::Table::open_version(
+            uri, version, options,
+        ))?))
+    }
+
+    /// See [`crate::Table::create`].
+    pub fn create(
+        uri: &str,
+        data: impl Into<TableData>,
+        create: CreateTableOptions,
+        options: ConnectOptions,
+    ) -> Result<Table> {
+        Ok(Table(wait(crate::Table::create(
+            uri, data, create, options,
+        ))?))
+    }
+
     /// See [`crate::Table::name`].
     pub fn name(&self) -> &str {
         self.0.name()
@@ -204,6 +232,11 @@ impl Table {
         progress: Option<ProgressCallback>,
     ) -> Result<()> {
         wait(self.0.create_index(column, params, progress))
+    }
+
+    /// See [`crate::Table::optimize_index`].
+    pub fn optimize_index(&self, name: &str, progress: Option<ProgressCallback>) -> Result<bool> {
+        wait(self.0.optimize_index(name, progress))
     }
 
     /// See [`crate::Table::list_indices`].

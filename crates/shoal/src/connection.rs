@@ -169,31 +169,8 @@ impl Connection {
     ) -> Result<Table> {
         check_table_name(name)?;
         let location = self.root.child(name);
-        let data = data.into();
-        let (name, write) = (name.to_string(), self.options.write.clone());
-        let CreateTableOptions { mode, embeddings } = options;
-        let dataset = on_io(async move {
-            let data = if embeddings.is_empty() {
-                data
-            } else {
-                let embeddings = Embeddings::of(embeddings).await?;
-                let schema = embeddings.table_schema(data.schema())?;
-                embeddings.apply(data, &schema)?
-            };
-            if mode == CreateMode::ExistOk {
-                if let Some(existing) = open_existing(&location).await? {
-                    return check_same_schema(existing, data.schema());
-                }
-            }
-            let mode = match mode {
-                CreateMode::Overwrite => WriteMode::Overwrite,
-                CreateMode::Create | CreateMode::ExistOk => WriteMode::Create,
-            };
-            write_data(location, data, mode, write).await
-        })
-        .await
-        .map_err(|e| table_error(e, &name))?;
-        Ok(Table::new(name, dataset, self.options.write.clone()))
+        let write = self.options.write.clone();
+        create_at(location, name.to_string(), data.into(), options, write).await
     }
 
     /// Opens table `name` at its latest version.
@@ -257,6 +234,40 @@ impl Connection {
         })
         .await
     }
+}
+
+/// Creates table `name` at `location` from `data` (see [`Connection::create_table_with`]).
+pub(crate) async fn create_at(
+    location: ObjectLocation,
+    name: String,
+    data: TableData,
+    options: CreateTableOptions,
+    write: WriteParams,
+) -> Result<Table> {
+    let CreateTableOptions { mode, embeddings } = options;
+    let params = write.clone();
+    let dataset = on_io(async move {
+        let data = if embeddings.is_empty() {
+            data
+        } else {
+            let embeddings = Embeddings::of(embeddings).await?;
+            let schema = embeddings.table_schema(data.schema())?;
+            embeddings.apply(data, &schema)?
+        };
+        if mode == CreateMode::ExistOk {
+            if let Some(existing) = open_existing(&location).await? {
+                return check_same_schema(existing, data.schema());
+            }
+        }
+        let mode = match mode {
+            CreateMode::Overwrite => WriteMode::Overwrite,
+            CreateMode::Create | CreateMode::ExistOk => WriteMode::Create,
+        };
+        write_data(location, data, mode, params).await
+    })
+    .await
+    .map_err(|e| table_error(e, &name))?;
+    Ok(Table::new(name, dataset, write))
 }
 
 /// Whether a table lives at `location`.

@@ -168,7 +168,19 @@ impl From<shoal_runtime::RuntimeError> for Error {
 }
 
 impl From<arrow_schema::ArrowError> for Error {
+    /// Arrow's own errors are invalid input; an error a caller's reader passed through Arrow
+    /// (`ArrowError::ExternalError`) comes out as it went in: a Shoal error keeps its kind,
+    /// any other keeps its message and causes, without Arrow's prefix.
     fn from(error: arrow_schema::ArrowError) -> Self {
-        Self::wrap(ErrorKind::InvalidInput, error)
+        match error {
+            arrow_schema::ArrowError::ExternalError(inner) => match inner.downcast::<Error>() {
+                Ok(error) => *error,
+                Err(inner) => Self {
+                    kind: ErrorKind::InvalidInput,
+                    inner,
+                },
+            },
+            error => Self::wrap(ErrorKind::InvalidInput, error),
+        }
     }
 }

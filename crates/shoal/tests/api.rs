@@ -389,6 +389,30 @@ fn table_data_comes_from_readers_and_streams() {
         .unwrap_err();
     assert!(error.to_string().contains("the source broke"), "{error}");
     assert_eq!(table.versions().unwrap().len(), 2);
+    // An error the reader passes through Arrow comes out as it went in: a Shoal error with
+    // its kind, any other with its own message and no "External error" prefix.
+    for (inner, kind, message) in [
+        (
+            Box::new(shoal::Error::new(ErrorKind::Storage, "the disk went away")) as _,
+            ErrorKind::Storage,
+            "the disk went away",
+        ),
+        (
+            Box::new(std::io::Error::other("cannot read 'in.csv'")) as _,
+            ErrorKind::InvalidInput,
+            "cannot read 'in.csv'",
+        ),
+    ] {
+        let failing = arrow_array::RecordBatchIterator::new(
+            vec![Err(arrow_schema::ArrowError::ExternalError(inner))],
+            rows(0..0).schema(),
+        );
+        let error = table
+            .add(TableData::reader(failing), AddMode::Append)
+            .unwrap_err();
+        assert_eq!((error.kind(), error.to_string().as_str()), (kind, message));
+    }
+    assert_eq!(table.versions().unwrap().len(), 2);
     let rows_now = table.query().execute().unwrap().into_reader();
     assert_eq!(rows_now.map(|b| b.unwrap().num_rows()).sum::<usize>(), 20);
 }
@@ -499,5 +523,47 @@ async fn a_query_reads_only_the_fragments_it_names() {
         let search = table.search(vec![0.0; 4]).fragments(vec![first]);
         let refused = search.execute().await.err().unwrap();
         assert_eq!(refused.kind(), ErrorKind::InvalidInput, "{refused}");
+    }
+}
+
+#[test]
+fn a_table_is_created_and_opened_at_a_version_by_its_own_uri() {
+    use shoal::blocking::Table;
+    let (_dir, uris) = uris("by-uri");
+    for root in &uris {
+        let uri = format!("{root}/direct");
+        let options = ConnectOptions::default;
+        let table = Table::create(&uri, rows(0..10), Default::default(), options()).unwrap();
+        assert_eq!(
+            (table.name(), table.count_rows(None).unwrap()),
+            ("direct", 10)
+        );
+        table.add(rows(10..30), AddMode::Append).unwrap();
+        table.create_tag("first", 1).unwrap();
+        let again = Table::create(&uri, rows(0..1), Default::default(), options()).unwrap_err();
+        assert_eq!(again.kind(), ErrorKind::AlreadyExists, "{again}");
+
+        for old in [
+            Table::open_version(&uri, 1, options()).unwrap(),
+            Table::open_version(&uri, "first", options()).unwrap(),
+        ] {
+            assert_eq!((old.version(), old.count_rows(None).unwrap()), (1, 10));
+            let refused = old.add(rows(0..1), AddMode::Append).unwrap_err();
+            assert!(refused.to_string().contains("checkout_latest"), "{refused}");
+            old.checkout_latest().unwrap();
+            assert_eq!(old.count_rows(None).unwrap(), 30);
+        }
+        let missing = Table::open_version(&uri, 9, options()).unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing}");
+
+        let overwrite = shoal::CreateTableOptions {
+            mode: CreateMode::Overwrite,
+            ..Default::default()
+        };
+        let replaced = Table::create(&uri, rows(0..3), overwrite, options()).unwrap();
+        assert_eq!(
+            (replaced.version(), replaced.count_rows(None).unwrap()),
+            (3, 3)
+        );
     }
 }

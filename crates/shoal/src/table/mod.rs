@@ -16,6 +16,7 @@ use arrow_schema::SchemaRef;
 use shoal_dataset::{Dataset, WriteParams};
 
 use crate::background::on_io;
+use crate::data::TableData;
 use crate::error::{Error, Result};
 use crate::query::Query;
 
@@ -69,13 +70,34 @@ impl Table {
     pub async fn open(uri: &str, options: crate::ConnectOptions) -> Result<Table> {
         let root = shoal_io::resolve_with(uri, &options.storage)?;
         let dataset = on_io(async move { Ok(Dataset::open_at(root).await?) }).await?;
-        let name = uri
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or(uri)
-            .to_string();
-        Ok(Table::new(name, dataset, options.write))
+        Ok(Table::new(name_of(uri), dataset, options.write))
+    }
+
+    /// Opens an older version (by number or tag) of the dataset at `uri`, read-only as after
+    /// [`Table::checkout`]; reads only that version's manifest.
+    pub async fn open_version(
+        uri: &str,
+        version: impl Into<VersionRef>,
+        options: crate::ConnectOptions,
+    ) -> Result<Table> {
+        let root = shoal_io::resolve_with(uri, &options.storage)?;
+        let dataset = on_io(versions::open(root, version.into())).await?;
+        let table = Table::new(name_of(uri), dataset.clone(), options.write);
+        table.set_state(dataset, true);
+        Ok(table)
+    }
+
+    /// Creates a table at `uri` (a directory of its own, not a connection's name) from
+    /// `data`, as [`Connection::create_table_with`](crate::Connection::create_table_with)
+    /// does under a connection.
+    pub async fn create(
+        uri: &str,
+        data: impl Into<TableData>,
+        create: crate::CreateTableOptions,
+        options: crate::ConnectOptions,
+    ) -> Result<Table> {
+        let root = shoal_io::resolve_with(uri, &options.storage)?;
+        crate::connection::create_at(root, name_of(uri), data.into(), create, options.write).await
     }
 
     /// The table's name.
@@ -121,6 +143,14 @@ impl Table {
     /// [`Query::column`] when several functions make vector columns).
     pub fn search_text(&self, text: &str) -> Query {
         self.query().nearest_to_text(text)
+    }
+
+    /// Sets how many bytes of decoded vectors the table keeps in memory for flat search
+    /// (default [`DEFAULT_VECTOR_CACHE_BYTES`](crate::DEFAULT_VECTOR_CACHE_BYTES); 0 keeps
+    /// none, so every search reads its vectors), evicting what no longer fits. Handles
+    /// cloned from this one, and every version they check out, share the cache.
+    pub fn set_vector_cache_bytes(&self, bytes: u64) {
+        self.dataset().set_vector_cache_bytes(bytes);
     }
 
     /// The version this handle holds, as the dataset layer's handle (for the phases of
@@ -176,4 +206,10 @@ impl Table {
         self.advance(committed.clone());
         Ok(committed)
     }
+}
+
+/// A table's name: the last segment of its URI.
+fn name_of(uri: &str) -> String {
+    let uri = uri.trim_end_matches('/');
+    uri.rsplit('/').next().unwrap_or(uri).to_string()
 }

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use shoal_dataset::Tag;
+use shoal_dataset::{Dataset, Tag};
+use shoal_io::ObjectLocation;
 
 use super::Table;
 use crate::background::on_io;
@@ -75,9 +76,7 @@ impl Table {
         let checked_out = on_io(async move {
             Ok(match version {
                 VersionRef::Number(v) => dataset.checkout(v).await?,
-                VersionRef::Tag(tag) => {
-                    shoal_dataset::Dataset::open_tag_at(dataset.root().clone(), &tag).await?
-                }
+                VersionRef::Tag(_) => open(dataset.root().clone(), version).await?,
             })
         })
         .await?;
@@ -121,4 +120,13 @@ impl Table {
         let (dataset, name) = (self.dataset(), name.to_string());
         on_io(async move { Ok(dataset.delete_tag(&name).await?) }).await
     }
+}
+
+/// Opens `version` of the dataset at `root`, reading only its manifest (and, for a tag, the
+/// tag).
+pub(super) async fn open(root: ObjectLocation, version: VersionRef) -> Result<Dataset> {
+    Ok(match version {
+        VersionRef::Number(v) => Dataset::open_version_at(root, v).await?,
+        VersionRef::Tag(tag) => Dataset::open_tag_at(root, &tag).await?,
+    })
 }
