@@ -134,6 +134,9 @@ class IndexInfo:
     kind: str
     indexed_rows: int
     unindexed_rows: int
+    fragments: int
+    unindexed_fragments: int
+    bytes: int
 
 class TableStats:
     version: int

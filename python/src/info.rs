@@ -39,6 +39,11 @@ pub struct IndexInfo {
     pub indexed_rows: u64,
     /// Rows added since it was built (searched exactly until `optimize()`).
     pub unindexed_rows: u64,
+    /// Fragments it covers, and fragments added since it was built.
+    pub fragments: u64,
+    pub unindexed_fragments: u64,
+    /// Bytes of the index file.
+    pub bytes: u64,
 }
 
 /// The shape of a table's version.
@@ -138,6 +143,9 @@ impl From<shoal::IndexInfo> for IndexInfo {
             kind: i.kind,
             indexed_rows: i.indexed_rows,
             unindexed_rows: i.unindexed_rows,
+            fragments: i.fragments,
+            unindexed_fragments: i.unindexed_fragments,
+            bytes: i.bytes,
         }
     }
 }

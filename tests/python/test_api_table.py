@@ -73,6 +73,8 @@ def test_index_build_search_and_optimize(table):
     table.create_index("vector", metric="l2", num_partitions=4, num_sub_vectors=2)
     [index] = table.list_indices()
     assert (index.column, index.indexed_rows, index.unindexed_rows) == ("vector", 1000, 0)
+    assert index.fragments == len(table.fragments()) and index.unindexed_fragments == 0
+    assert index.bytes > 0
     query = vectors(np.array([10]))[0]
     hits = table.search(query).nprobes(4).refine_factor(10).limit(3).to_list()
     assert hits[0]["id"] == 10
@@ -81,6 +83,7 @@ def test_index_build_search_and_optimize(table):
     assert "ivf" in table.search(query).explain().lower()
     table.add(rows(1000, 1100))
     assert table.stats().indices[0].unindexed_rows == 100
+    assert table.stats().indices[0].unindexed_fragments == 1
     stats = table.optimize(cleanup_older_than=None)
     assert stats.indices_optimized == [index.name]
     assert table.stats().indices[0].unindexed_rows == 0

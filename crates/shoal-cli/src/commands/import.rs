@@ -8,21 +8,22 @@
 //! types) the file's writer meant, where the file records them.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, RecordBatch, RecordBatchReader};
 use arrow::compute::{can_cast_types, cast};
 use arrow::datatypes::{Field, Schema, SchemaRef};
-use shoal::advanced::{Dataset, DatasetWriter, WriteMode, WriteOptions};
-use shoal::embedding::{definitions_of, RowEmbedder};
-use shoal::WriteParams;
+use arrow::error::ArrowError;
+use indicatif::ProgressBar;
+use shoal::blocking::Table;
+use shoal::WriteOptions;
+use shoal::{AddMode, CreateMode, CreateTableOptions, TableData, WriteParams};
 
 use crate::args::{ImportArgs, ImportMode};
-use crate::commands::locate;
+use crate::commands::connect_options;
 use crate::external::open_source;
 use crate::progress::rows_bar;
-use crate::runtime::block_on;
 
 pub fn run(args: &ImportArgs) -> Result<()> {
     let source = open_source(&args.src, args.format, args.batch_rows)?;
@@ -41,7 +42,8 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             );
         }
     }
-    let params = WriteParams {
+    let mut options = connect_options();
+    options.write = WriteParams {
         max_rows_per_file: args.max_rows_per_file,
         file: WriteOptions {
             page_size: args.page_size,
@@ -49,80 +51,88 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             created_by: format!("shoal {}", env!("CARGO_PKG_VERSION")),
         },
     };
-    let mode = match args.mode {
-        ImportMode::Create => WriteMode::Create,
-        ImportMode::Append => WriteMode::Append,
-        ImportMode::Overwrite => WriteMode::Overwrite,
-    };
-    let root = locate(&args.dataset)?;
-    let embedder = embedder_for(args, &root, &schema)?;
-    let written = embedder.as_ref().map_or(&schema, |e| e.schema()).clone();
-    let mut writer = block_on(DatasetWriter::new_at(root, written, mode, params))?;
     let bar = rows_bar(source.total_rows, "importing");
+    let rows = TableData::reader(StoredRows {
+        batches: source.batches,
+        schema,
+        src: args.src.display().to_string(),
+        bar: bar.clone(),
+    });
     let started = Instant::now();
-    let (mut embedding, mut imported) = (Duration::ZERO, 0u64);
-    let result = (|| -> Result<()> {
-        for batch in source.batches {
-            let batch = batch.with_context(|| format!("cannot read '{}'", args.src.display()))?;
-            let mut batch = to_stored(&batch, &schema)?;
-            if let Some(embedder) = &embedder {
-                let embed_started = Instant::now();
-                batch = block_on(embedder.embed(batch))?;
-                embedding += embed_started.elapsed();
+    let (table, operation) = match args.mode {
+        ImportMode::Append => {
+            if !args.embed.is_empty() {
+                bail!(
+                    "--embed applies to create and overwrite; an append embeds as the dataset says"
+                );
             }
-            block_on(writer.write(&batch))?;
-            imported += batch.num_rows() as u64;
-            bar.inc(batch.num_rows() as u64);
+            let table = Table::open(&args.dataset, options)?;
+            table.add(rows, AddMode::Append)?;
+            (table, "append")
         }
-        Ok(())
-    })();
+        ImportMode::Create | ImportMode::Overwrite => {
+            let (mode, operation) = match args.mode {
+                ImportMode::Overwrite => (CreateMode::Overwrite, "overwrite"),
+                _ => (CreateMode::Create, "create"),
+            };
+            let create = CreateTableOptions {
+                mode,
+                embeddings: args.embed.clone(),
+            };
+            (
+                Table::create(&args.dataset, rows, create, options)?,
+                operation,
+            )
+        }
+    };
     bar.finish_and_clear();
-    if let Err(e) = result {
-        let _ = block_on(writer.abort());
-        return Err(e);
-    }
-    let dataset = block_on(writer.commit())?;
-    let operation = &dataset.manifest().operation;
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = table.stats();
     eprintln!(
         "{operation} into '{}': version {}, {} rows in {} fragments",
-        args.dataset,
-        dataset.version(),
-        dataset.num_rows(),
-        dataset.fragments().len()
+        args.dataset, stats.version, stats.rows, stats.fragments
     );
-    if embedder.is_some() {
-        let total = started.elapsed();
+    if !shoal::embedding::definitions_of(&table.schema())?.is_empty() {
+        // Embedding and writing overlap, so the whole import is the figure that says how
+        // fast the function ran.
+        let imported = bar.position();
         eprintln!(
-            "took {:.1} s: embedding {:.1} s ({:.0} rows/s), reading and writing {:.1} s",
-            total.as_secs_f64(),
-            embedding.as_secs_f64(),
-            imported as f64 / embedding.as_secs_f64().max(1e-9),
-            (total - embedding).as_secs_f64()
+            "took {seconds:.1} s, embedding as it wrote: {imported} rows ({:.0} rows/s)",
+            imported as f64 / seconds.max(1e-9)
         );
     }
     Ok(())
 }
 
-/// What computes the vector columns: the `--embed` definitions, or on an append those the
-/// dataset keeps; `None` when there are none.
-fn embedder_for(
-    args: &ImportArgs,
-    root: &shoal::advanced::ObjectLocation,
-    schema: &SchemaRef,
-) -> Result<Option<RowEmbedder>> {
-    let definitions = if args.mode == ImportMode::Append {
-        if !args.embed.is_empty() {
-            bail!("--embed applies to create and overwrite; an append embeds as the dataset says");
+/// The source's batches cast to the types they are stored as, counted on the progress bar as
+/// the table reads them; a failure names the source.
+struct StoredRows {
+    batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
+    schema: SchemaRef,
+    src: String,
+    bar: ProgressBar,
+}
+
+impl Iterator for StoredRows {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.batches.next()?;
+        let stored = batch
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot read '{}'", self.src))
+            .and_then(|batch| to_stored(&batch, &self.schema));
+        if let Ok(batch) = &stored {
+            self.bar.inc(batch.num_rows() as u64);
         }
-        let dataset = block_on(Dataset::open_at(root.clone()))?;
-        definitions_of(&dataset.schema())?
-    } else {
-        args.embed.clone()
-    };
-    if definitions.is_empty() {
-        return Ok(None);
+        Some(stored.map_err(|e| ArrowError::ExternalError(e.into())))
     }
-    Ok(block_on(RowEmbedder::new(definitions, schema))?)
+}
+
+impl RecordBatchReader for StoredRows {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
 }
 
 /// The schema a source is stored with: the writer's original types and field metadata where

@@ -6,14 +6,12 @@ use anyhow::Result;
 use comfy_table::{presets, Table};
 use indicatif::ProgressBar;
 use serde_json::json;
-use shoal::advanced::Dataset;
-use shoal::{IndexParams, Progress, ProgressCallback};
+use shoal::{IndexInfo, IndexParams, Progress, ProgressCallback};
 
 use crate::args::{IndexCommand, IndexTypeArg, VersionArgs};
-use crate::commands::{metric, open_dataset, open_table};
+use crate::commands::{metric, open_table};
 use crate::output::outln;
 use crate::progress::counting_bar;
-use crate::runtime::block_on;
 
 pub fn run(command: &IndexCommand) -> Result<()> {
     match command {
@@ -35,75 +33,66 @@ pub fn run(command: &IndexCommand) -> Result<()> {
                 iterations: *iterations,
                 ..IndexParams::new(metric(*m))
             };
+            let index_name = params.name.clone();
             let (callback, bars) = progress_bars();
             let created = table.create_index(column, params, Some(callback));
             bars.finish();
             created?;
-            report(&table.0.dataset())
+            report(&table, index_name.as_deref())
         }
         IndexCommand::Optimize { dataset, name } => {
-            let dataset = open_dataset(dataset, &VersionArgs::default())?;
+            let table = open_table(dataset, &VersionArgs::default())?;
             let (callback, bars) = progress_bars();
-            let after = block_on(dataset.optimize_index(name, Some(callback)));
+            let optimized = table.optimize_index(name, Some(callback));
             bars.finish();
-            let after = after?;
-            if after.version() == dataset.version() {
+            if !optimized? {
                 eprintln!("index '{name}' already covers every fragment");
                 return Ok(());
             }
-            report(&after)
+            report(&table, Some(name))
         }
         IndexCommand::List {
             dataset,
             version,
             json,
-        } => {
-            let dataset = open_dataset(dataset, version)?;
-            list(&dataset, *json)
-        }
+        } => list(&open_table(dataset, version)?.list_indices(), *json),
     }
 }
 
-/// Says what the committed version holds.
-fn report(after: &Dataset) -> Result<()> {
-    if let Some(entry) = after.manifest().indices.last() {
+/// Says what the committed version holds of index `name` (the newest index without a name).
+fn report(table: &shoal::blocking::Table, name: Option<&str>) -> Result<()> {
+    let indices = table.list_indices();
+    let index = match name {
+        Some(name) => indices.iter().find(|i| i.name == name),
+        None => indices.last(),
+    };
+    if let Some(i) = index {
         eprintln!(
             "version {}: index '{}' ({}) over {} rows of {} fragments, {} bytes",
-            after.version(),
-            entry.name,
-            entry.kind.name(),
-            entry.rows,
-            entry.fragments.len(),
-            entry.size
+            table.version(),
+            i.name,
+            i.kind,
+            i.indexed_rows,
+            i.fragments,
+            i.bytes
         );
     }
     Ok(())
 }
 
-fn list(dataset: &Dataset, json_out: bool) -> Result<()> {
-    let schema = dataset.schema();
-    let m = dataset.manifest();
-    let column_of = |field_id: u32| {
-        m.field_ids
-            .iter()
-            .position(|id| *id == field_id)
-            .map_or("?".to_string(), |i| schema.field(i).name().clone())
-    };
-    let rows: Vec<_> = m
-        .indices
+fn list(indices: &[IndexInfo], json_out: bool) -> Result<()> {
+    let rows: Vec<_> = indices
         .iter()
         .map(|i| {
-            let coverage = m.index_coverage(i);
             json!({
                 "name": i.name,
-                "column": column_of(i.field_id),
-                "type": i.kind.name(),
-                "rows": coverage.rows,
-                "fragments": coverage.fragments,
-                "unindexed_fragments": coverage.unindexed_fragments,
-                "unindexed_rows": coverage.unindexed_rows,
-                "bytes": i.size,
-                "path": i.path,
+                "column": i.column,
+                "type": i.kind,
+                "rows": i.indexed_rows,
+                "fragments": i.fragments,
+                "unindexed_fragments": i.unindexed_fragments,
+                "unindexed_rows": i.unindexed_rows,
+                "bytes": i.bytes,
             })
         })
         .collect();

@@ -24,8 +24,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Result;
-use shoal::advanced::{Dataset, ObjectLocation, ScanStats, SimConfig, Simulation};
+use shoal::advanced::Dataset;
 use shoal::StorageOptions;
+use shoal::{ScanStats, SimConfig, Simulation};
 
 use crate::args::{Cli, Command, MetricArg, SimArgs, VersionArgs};
 use crate::runtime::block_on;
@@ -84,26 +85,24 @@ fn simulation() -> Option<&'static Simulation> {
     STORAGE.get().and_then(|o| o.simulation.as_ref())
 }
 
-/// The location of `uri`, through the simulation when there is one.
-fn locate(uri: &str) -> Result<ObjectLocation> {
-    let options = STORAGE.get_or_init(StorageOptions::default);
-    Ok(shoal::advanced::resolve_with(uri, options)?)
-}
-
-/// Opens the dataset at `uri` as a table, checked out at the version `which` asks for (the
-/// latest by default).
-fn open_table(uri: &str, which: &VersionArgs) -> Result<shoal::blocking::Table> {
-    let options = shoal::ConnectOptions {
+/// How the commands connect: the storage options and simulation from the command line.
+fn connect_options() -> shoal::ConnectOptions {
+    shoal::ConnectOptions {
         storage: STORAGE.get_or_init(StorageOptions::default).clone(),
         ..Default::default()
-    };
-    let table = shoal::blocking::Table::open(uri, options)?;
-    match (which.version, &which.tag) {
-        (Some(v), _) => table.checkout(v)?,
-        (None, Some(tag)) => table.checkout(tag.as_str())?,
-        (None, None) => {}
     }
-    Ok(table)
+}
+
+/// Opens the dataset at `uri` as a table, at the version `which` asks for (the latest by
+/// default).
+fn open_table(uri: &str, which: &VersionArgs) -> Result<shoal::blocking::Table> {
+    use shoal::blocking::Table;
+    let options = connect_options();
+    Ok(match (which.version, &which.tag) {
+        (Some(v), _) => Table::open_version(uri, v, options)?,
+        (None, Some(tag)) => Table::open_version(uri, tag.as_str(), options)?,
+        (None, None) => Table::open(uri, options)?,
+    })
 }
 
 /// A query of `table`'s rows: only `columns` (all without), only the rows `filter` matches

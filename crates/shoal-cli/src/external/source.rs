@@ -26,7 +26,7 @@ pub struct Source {
     pub original_schema: Option<SchemaRef>,
     /// Rows in the file, when the format says so up front.
     pub total_rows: Option<u64>,
-    pub batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>,
+    pub batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send>,
 }
 
 /// Opens `path` for reading in batches of `batch_rows` rows, in `--format` or the format its

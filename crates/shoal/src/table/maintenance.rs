@@ -21,6 +21,11 @@ pub struct IndexInfo {
     pub indexed_rows: u64,
     /// Live rows added since it was built (searched exactly until [`Table::optimize`]).
     pub unindexed_rows: u64,
+    /// Fragments the index covers, and fragments added since it was built.
+    pub fragments: u64,
+    pub unindexed_fragments: u64,
+    /// Bytes of the index file.
+    pub bytes: u64,
 }
 
 /// What [`Table::optimize`] does.
@@ -98,6 +103,21 @@ impl Table {
         Ok(())
     }
 
+    /// Adds the rows index `name` does not cover yet to it, as a new version; returns
+    /// whether there were any (without, nothing is committed). `progress` hears about the
+    /// encoding.
+    pub async fn optimize_index(
+        &self,
+        name: &str,
+        progress: Option<shoal_dataset::ProgressCallback>,
+    ) -> Result<bool> {
+        let (before, name) = (self.version(), name.to_string());
+        let after = self
+            .change(move |base| async move { Ok(base.optimize_index(&name, progress).await?) })
+            .await?;
+        Ok(after.version() != before)
+    }
+
     /// The vector indices of this version.
     pub fn list_indices(&self) -> Vec<IndexInfo> {
         indices(&self.dataset())
@@ -121,9 +141,7 @@ impl Table {
                 if index.unindexed_rows == 0 {
                     continue;
                 }
-                let name = index.name.clone();
-                self.change(move |base| async move { Ok(base.optimize_index(&name, None).await?) })
-                    .await?;
+                self.optimize_index(&index.name, None).await?;
                 stats.indices_optimized.push(index.name);
             }
         }
@@ -183,6 +201,9 @@ fn indices(dataset: &Dataset) -> Vec<IndexInfo> {
                 kind: entry.kind.name().to_string(),
                 indexed_rows: coverage.rows,
                 unindexed_rows: coverage.unindexed_rows,
+                fragments: coverage.fragments,
+                unindexed_fragments: coverage.unindexed_fragments,
+                bytes: entry.size,
             }
         })
         .collect()

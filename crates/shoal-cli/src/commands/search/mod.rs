@@ -14,9 +14,8 @@ use anyhow::{bail, Result};
 use arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use arrow::datatypes::{DataType, Field, Schema};
 use serde_json::json;
-use shoal::advanced::{Dataset, SearchStats};
 use shoal::blocking::{Query, Table};
-use shoal::QueryStats;
+use shoal::{QueryStats, SearchStats};
 
 use queries::Queries;
 
@@ -30,20 +29,17 @@ const QUERY_COLUMN: &str = "_query";
 
 pub fn run(args: &SearchArgs) -> Result<()> {
     let table = open_table(&args.dataset, &args.version)?;
-    // The table's handle shares its session with the dataset layer's: the vector cache set
-    // here is the one the searches below use.
-    let dataset = table.0.dataset();
     if let Some(mib) = args.vector_cache_mib {
-        dataset.set_vector_cache_bytes(mib << 20);
+        table.set_vector_cache_bytes(mib << 20);
     }
     let started = Instant::now();
     let (column, queries) = match (&args.text, &args.column) {
-        (Some(text), column) => queries::from_text(&dataset, column.as_deref(), text)?,
-        (None, Some(column)) => (column.clone(), vector_queries(args, &dataset, column)?),
+        (Some(text), column) => queries::from_text(&table, column.as_deref(), text)?,
+        (None, Some(column)) => (column.clone(), vector_queries(args, &table, column)?),
         (None, None) => bail!("give --column"),
     };
     let embedding = args.text.is_some().then(|| started.elapsed());
-    check_dimension(&dataset, &column, &queries)?;
+    check_dimension(&table, &column, &queries)?;
     if let Some(sim) = simulation() {
         sim.reset_counters();
     }
@@ -110,18 +106,18 @@ fn search(table: &Table, args: &SearchArgs, column: &str, query: &[f32]) -> Quer
 }
 
 /// The queries of --query-file or --query-row.
-fn vector_queries(args: &SearchArgs, dataset: &Dataset, column: &str) -> Result<Queries> {
+fn vector_queries(args: &SearchArgs, table: &Table, column: &str) -> Result<Queries> {
     match (&args.query_file, args.query_row) {
         (Some(path), _) => queries::from_npy(path),
-        (None, Some(row)) => queries::from_row(dataset, column, row),
+        (None, Some(row)) => queries::from_row(table, column, row),
         (None, None) => bail!("give --text, --query-file or --query-row"),
     }
 }
 
 /// Refuses queries whose length is not the column's dimension (a vector of twice the
 /// dimension is not two queries).
-fn check_dimension(dataset: &Dataset, column: &str, queries: &Queries) -> Result<()> {
-    let schema = dataset.schema();
+fn check_dimension(table: &Table, column: &str, queries: &Queries) -> Result<()> {
+    let schema = table.schema();
     if let Ok(field) = schema.field_with_name(column) {
         if let DataType::FixedSizeList(_, dim) = field.data_type() {
             if *dim as usize != queries.dim {

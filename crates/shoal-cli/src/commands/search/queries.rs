@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Field, Float32Type};
 use npyz::Order;
-use shoal::advanced::Dataset;
+use shoal::blocking::Table;
 
 use crate::runtime::block_on;
 
@@ -26,17 +26,16 @@ impl Queries {
 }
 
 /// The vector column and the query vector the dataset's embedding function makes of `text`.
-pub fn from_text(dataset: &Dataset, column: Option<&str>, text: &str) -> Result<(String, Queries)> {
-    let schema = dataset.schema();
+pub fn from_text(table: &Table, column: Option<&str>, text: &str) -> Result<(String, Queries)> {
+    let schema = table.schema();
     let (column, values) = block_on(shoal::embedding::embed_text(&schema, column, text))?;
     let dim = values.len();
     Ok((column, Queries { values, dim }))
 }
 
 /// The vector of column `column` at row offset `row`, as one query.
-pub fn from_row(dataset: &Dataset, column: &str, row: u64) -> Result<Queries> {
-    let projection = dataset.projection(Some(&[column]))?;
-    let batch = block_on(dataset.take(&projection, &[row]))?;
+pub fn from_row(table: &Table, column: &str, row: u64) -> Result<Queries> {
+    let batch = table.take_offsets(&[row], Some(&[column]))?;
     let DataType::FixedSizeList(_, dim) = batch.column(0).data_type() else {
         bail!(
             "column '{column}' is not a vector column: it is {}",
