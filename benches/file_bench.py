@@ -76,6 +76,21 @@ def ensure_data(args, anchors):
     return meta
 
 
+def write_w2_dataset(binary, data):
+    """Writes the W2 table as `<data>/w2/t.dataset`, a Shoal dataset of one fragment (untimed;
+    replaces any there)."""
+    out = data / "w2" / "t.dataset"
+    log(f"writing {out} (untimed)")
+    p = subprocess.run(
+        [str(binary), "convert", "--data", str(data), "--out", str(out), "--dataset"],
+        capture_output=True,
+        text=True,
+    )
+    if p.returncode != 0:
+        sys.exit(f"dataset convert failed: {p.stdout} {p.stderr}")
+    return out
+
+
 def write_index_sets(args, anchors, n_rows):
     """One file per take case; set i is exactly anchors' `_take_indices(n_rows, n, i, sort)`."""
     import numpy as np
@@ -627,22 +642,7 @@ def main():
     convert_res = json.loads(p.stdout.splitlines()[-1]) if p.stdout.strip() else {}
     if p.returncode != 0 or not convert_res.get("ok"):
         sys.exit(f"convert failed: {p.stdout} {p.stderr}")
-    log(f"writing {shoal_file.with_suffix('.dataset')} (untimed)")
-    p = subprocess.run(
-        [
-            str(binary),
-            "convert",
-            "--data",
-            str(args.data),
-            "--out",
-            str(shoal_file.with_suffix(".dataset")),
-            "--dataset",
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if p.returncode != 0:
-        sys.exit(f"dataset convert failed: {p.stdout} {p.stderr}")
+    write_w2_dataset(binary, args.data)
     idx_paths = write_index_sets(args, anchors, n_rows)
 
     with args.jsonl.open("a") as jf:
