@@ -2,8 +2,8 @@
 //! runtime, whichever runtime or thread calls. An HTTP client's connections (and the tasks
 //! that drive them) belong to the runtime that opened them; were requests issued from a
 //! caller's runtime, dropping that runtime would break the pool for everyone. Calls made on
-//! the I/O runtime's own threads go straight through; others are spawned there, and
-//! streams are driven there and forwarded.
+//! the I/O runtime (its threads, or a thread blocked in its `block_on`) go straight through;
+//! others are spawned there, and streams are driven there and forwarded.
 
 use std::fmt;
 use std::future::Future;
@@ -41,16 +41,11 @@ impl fmt::Display for OnIoRuntime {
     }
 }
 
-/// Whether this thread is one of the I/O runtime's.
-fn on_io_thread() -> bool {
-    std::thread::current().name() == Some(shoal_runtime::IO_THREAD_NAME)
-}
-
 /// Runs `work` on the I/O runtime and waits for it.
 async fn on_io<T: Send + 'static>(
     work: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
-    if on_io_thread() {
+    if shoal_runtime::on_io_runtime() {
         return work.await;
     }
     match shoal_runtime::io().spawn(work).await {
@@ -66,7 +61,7 @@ async fn on_io<T: Send + 'static>(
 fn forwarded<T: Send + 'static>(
     items: BoxStream<'static, Result<T>>,
 ) -> BoxStream<'static, Result<T>> {
-    if on_io_thread() {
+    if shoal_runtime::on_io_runtime() {
         return items;
     }
     let (sender, receiver) = tokio::sync::mpsc::channel(STREAM_AHEAD);

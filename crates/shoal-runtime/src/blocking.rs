@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::RuntimeError;
 use crate::fork_safe::ForkSafe;
-use crate::priority::{set_current_thread_nice, BACKGROUND_NICE};
+use crate::priority::Priority;
 
 /// A fixed number of threads running closures, awaited from async code.
 pub struct BlockingPool {
@@ -19,20 +19,23 @@ type Registry = Mutex<HashMap<String, Arc<BlockingPool>>>;
 static NAMED: ForkSafe<Registry> = ForkSafe::new();
 
 impl BlockingPool {
-    /// A pool of `threads` threads named `name-N`, at the nice value `nice` (0: normal).
-    pub(crate) fn build(name: &str, threads: usize, nice: i32) -> Result<Self, RuntimeError> {
+    /// A pool of `threads` threads named `name-N`, each at `priority`.
+    pub(crate) fn build(
+        name: &str,
+        threads: usize,
+        priority: Priority,
+    ) -> Result<Self, RuntimeError> {
         let threads = threads.max(1);
         let prefix = name.to_string();
-        let mut builder = rayon::ThreadPoolBuilder::new()
+        let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            .thread_name(move |i| format!("{prefix}-{i}"));
-        if nice != 0 {
-            builder = builder.start_handler(move |_| set_current_thread_nice(nice));
-        }
-        let pool = builder.build().map_err(|e| RuntimeError::Start {
-            what: format!("the '{name}' pool"),
-            reason: e.to_string(),
-        })?;
+            .thread_name(move |i| format!("{prefix}-{i}"))
+            .start_handler(move |_| priority.apply())
+            .build()
+            .map_err(|e| RuntimeError::Start {
+                what: format!("the '{name}' pool"),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             name: name.to_string(),
             threads,
@@ -43,7 +46,8 @@ impl BlockingPool {
     /// The pool called `name`, created with `threads` threads on first use (later calls
     /// get the same pool whatever `threads` they pass). Each forked child gets its own.
     /// Its threads run user code, at a lower priority than Shoal's own
-    /// ([`BACKGROUND_NICE`](crate::BACKGROUND_NICE), on Linux), as do threads they start.
+    /// ([`BACKGROUND_STEPS`](crate::BACKGROUND_STEPS) nice steps lower, on Linux), as do
+    /// threads they start.
     pub fn named(name: &str, threads: usize) -> Result<Arc<BlockingPool>, RuntimeError> {
         // The registry is rebuilt after fork, so its lock can never be one a parent thread
         // held at fork time.
@@ -54,7 +58,7 @@ impl BlockingPool {
         if let Some(pool) = pools.get(name) {
             return Ok(pool.clone());
         }
-        let pool = Arc::new(Self::build(name, threads, BACKGROUND_NICE)?);
+        let pool = Arc::new(Self::build(name, threads, Priority::Background)?);
         pools.insert(name.to_string(), pool.clone());
         Ok(pool)
     }

@@ -4,6 +4,7 @@ use crate::blocking::BlockingPool;
 use crate::config::config;
 use crate::error::RuntimeError;
 use crate::fork_safe::ForkSafe;
+use crate::priority::Priority;
 
 static CPU: ForkSafe<BlockingPool> = ForkSafe::new();
 
@@ -14,6 +15,8 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let pool = CPU.get_or_try_init(|| BlockingPool::build("shoal-cpu", config().cpu_threads, 0))?;
+    let pool = CPU.get_or_try_init(|| {
+        BlockingPool::build("shoal-cpu", config().cpu_threads, Priority::Own)
+    })?;
     pool.run(work).await
 }

@@ -6,6 +6,7 @@ use tokio::runtime::{Handle, Runtime};
 
 use crate::config::config;
 use crate::fork_safe::ForkSafe;
+use crate::priority::Priority;
 
 static IO: ForkSafe<Runtime> = ForkSafe::new();
 
@@ -20,11 +21,21 @@ pub fn io() -> Handle {
     runtime().handle().clone()
 }
 
+/// Whether the calling thread is inside the I/O runtime's context: one of its workers, or a
+/// thread blocked in [`crate::block_on`]. Work awaited there is already where it belongs and
+/// needs no hand-off to another thread.
+pub fn on_io_runtime() -> bool {
+    Handle::try_current().is_ok_and(|current| current.id() == runtime().handle().id())
+}
+
 fn runtime() -> Arc<Runtime> {
     IO.get_or_try_init(|| {
+        // Its blocking threads too: they copy local files' bytes to and from the page cache.
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config().io_threads)
+            .max_blocking_threads(config().io_blocking_threads)
             .thread_name(IO_THREAD_NAME)
+            .on_thread_start(|| Priority::Own.apply())
             .enable_all()
             .build()
     })

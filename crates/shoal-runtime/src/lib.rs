@@ -18,7 +18,10 @@
 //!   exist in the child.
 //!
 //! Sizes come from [`configure`] (before first use) or the environment
-//! (`SHOAL_IO_THREADS`, `SHOAL_CPU_THREADS`), with defaults from the core count.
+//! (`SHOAL_IO_THREADS`, `SHOAL_IO_BLOCKING_THREADS`, `SHOAL_CPU_THREADS`), with defaults from
+//! the core count. Shoal's threads run [`DEFAULT_NICE_STEPS`] nice steps below the process's
+//! main thread (`SHOAL_NICE_STEPS`), and named pools lower still ([`BACKGROUND_STEPS`]), so
+//! that a host's own threads (an event loop) win a contended core.
 //!
 //! The `testing` feature (off by default; tests turn it on through their dev-dependencies)
 //! adds `testing`, which runs closures in forked children under a watchdog.
@@ -40,11 +43,13 @@ pub mod testing;
 pub use abort::AbortOnDrop;
 pub use blocking::BlockingPool;
 pub use bridge::block_on;
-pub use config::{config, configure, RuntimeConfig};
+pub use config::{
+    config, configure, RuntimeConfig, DEFAULT_IO_BLOCKING_THREADS, DEFAULT_NICE_STEPS,
+};
 pub use cpu::spawn_cpu;
 pub use error::RuntimeError;
 pub use fork::fork_generation;
 pub use fork_safe::ForkSafe;
-pub use io::{io, IO_THREAD_NAME};
-pub use priority::BACKGROUND_NICE;
+pub use io::{io, on_io_runtime, IO_THREAD_NAME};
+pub use priority::BACKGROUND_STEPS;
 pub use query::query_runtime;

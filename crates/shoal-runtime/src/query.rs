@@ -8,6 +8,7 @@ use tokio::runtime::{Builder, Handle, Runtime};
 use crate::config::config;
 use crate::error::RuntimeError;
 use crate::fork_safe::ForkSafe;
+use crate::priority::Priority;
 
 static QUERIES: ForkSafe<Runtime> = ForkSafe::new();
 
@@ -17,6 +18,7 @@ pub fn query_runtime() -> Result<Handle, RuntimeError> {
         Builder::new_multi_thread()
             .worker_threads(config().cpu_threads)
             .thread_name("shoal-query")
+            .on_thread_start(|| Priority::Own.apply())
             .enable_all()
             .build()
             .map_err(|e| RuntimeError::Start {

@@ -67,9 +67,21 @@ where
 }
 
 /// The calling thread's nice value (field 19 of /proc/thread-self/stat).
+/// The nice value of the calling thread.
 #[cfg(target_os = "linux")]
 fn current_nice() -> i32 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    nice_in("/proc/thread-self/stat")
+}
+
+/// The nice value of the process's main thread.
+#[cfg(target_os = "linux")]
+fn main_thread_nice() -> i32 {
+    nice_in("/proc/self/stat")
+}
+
+#[cfg(target_os = "linux")]
+fn nice_in(stat: &str) -> i32 {
+    let stat = std::fs::read_to_string(stat).unwrap();
     // The command name (field 2) may hold spaces; the fields after its ')' are plain.
     let after_name = &stat[stat.rfind(')').unwrap() + 2..];
     after_name.split(' ').nth(16).unwrap().parse().unwrap()
@@ -88,15 +100,35 @@ fn named_pools_run_below_shoal_s_own_threads_and_so_do_threads_they_start() {
     })
     .unwrap()
     .unwrap();
-    let expected = shoal_runtime::BACKGROUND_NICE.max(current_nice());
+    let steps = shoal_runtime::config().nice_steps + shoal_runtime::BACKGROUND_STEPS;
+    let expected = (main_thread_nice() + steps).min(19).max(current_nice());
     assert_eq!(pool_nice, expected);
     assert_eq!(child_nice, expected);
-    let cpu_nice = block_on(spawn_cpu(current_nice)).unwrap().unwrap();
-    assert_eq!(
-        cpu_nice,
-        current_nice(),
-        "the CPU pool keeps the process's priority"
-    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn shoal_s_own_threads_run_a_few_steps_below_the_main_thread() {
+    let steps = shoal_runtime::config().nice_steps;
+    let below_main = (main_thread_nice() + steps).min(19);
+    // However each is started: the CPU pool from an I/O thread, which is already lowered.
+    let (io_nice, cpu_nice) = block_on(async {
+        shoal_runtime::io()
+            .spawn(async {
+                let cpu = spawn_cpu(current_nice).await.unwrap();
+                (current_nice(), cpu)
+            })
+            .await
+            .unwrap()
+    })
+    .unwrap();
+    assert_eq!(io_nice, below_main.max(current_nice()));
+    assert_eq!(cpu_nice, below_main.max(current_nice()));
+    let query_nice = shoal_runtime::query_runtime()
+        .unwrap()
+        .spawn(async { current_nice() });
+    let query_nice = block_on(query_nice).unwrap().unwrap();
+    assert_eq!(query_nice, below_main.max(current_nice()));
 }
 
 #[tokio::test]
@@ -132,5 +164,34 @@ fn a_forked_child_rebuilds_the_runtimes() {
         fork_generation(),
         parent_generation,
         "the parent is unaffected"
+    );
+}
+
+#[test]
+fn the_io_runtime_runs_blocking_calls_on_a_bounded_set_of_threads() {
+    let limit = shoal_runtime::config().io_blocking_threads;
+    let calls: Vec<_> = (0..limit * 4)
+        .map(|_| {
+            io().spawn_blocking(|| {
+                std::thread::sleep(Duration::from_millis(5));
+                std::thread::current().id()
+            })
+        })
+        .collect();
+    // Every call is spawned before any is awaited, so they all compete for threads at once.
+    let threads: std::collections::HashSet<_> = block_on(async {
+        let mut threads = Vec::new();
+        for call in calls {
+            threads.push(call.await.unwrap());
+        }
+        threads
+    })
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert!(
+        threads.len() <= limit,
+        "{} threads ran the calls",
+        threads.len()
     );
 }

@@ -67,8 +67,8 @@ pub struct EmbeddingOptions {
     /// Threads of the function's dedicated pool, for blocking functions (default 1: a
     /// local model parallelizes inside a call; raise it for a synchronous network client).
     /// Calls beyond it wait their turn; the pool is named `shoal-embed-<function>-<threads>`.
-    /// On Linux its threads (and threads they start, a model's own) run at nice 10, so that
-    /// a model competing for a core yields it to queries.
+    /// On Linux its threads (and threads they start, a model's own) run ten nice steps
+    /// below Shoal's own threads, so that a model competing for a core yields it to queries.
     pub threads: usize,
     /// Calls in flight at once, for async functions (default 4).
     pub concurrency: usize,
