@@ -141,26 +141,14 @@ def dataset_cases(args, shoal_file, idx_paths):
     dataset = shoal_file.with_suffix(".dataset")
     scan = ["--batch-rows", str(args.batch_rows), "--iters", str(args.scan_iters), "--warmup", "1"]
     cases = []
-    for tag, _, _ in TAKES:
-        cases.append(
-            (
-                "W2",
-                f"shoal dataset take {tag}",
-                [
-                    "take",
-                    *common,
-                    "--file",
-                    str(dataset),
-                    "--dataset",
-                    "--indices",
-                    str(idx_paths[tag]),
-                    "--iters",
-                    str(args.iters),
-                    "--warmup",
-                    str(args.warmup),
-                ],
-            )
-        )
+    # The async API awaited on the bench's own tokio runtime (each call hops to Shoal's I/O
+    # runtime and back), and the blocking API from a plain thread (the CLI's and Python's sync
+    # path, which runs the call on the thread that waits).
+    for blocking in (False, True):
+        api = ["--dataset", *(["--blocking"] if blocking else [])]
+        for tag, _, _ in TAKES:
+            name = f"shoal dataset take {tag}" + (" (blocking)" if blocking else "")
+            cases.append(take_case(args, name, dataset, idx_paths[tag], api))
     cases.append(
         ("W3", "shoal dataset scan", ["scan", *common, "--file", str(dataset), "--dataset", *scan])
     )
@@ -172,6 +160,13 @@ def dataset_cases(args, shoal_file, idx_paths):
         )
     )
     return cases
+
+
+def take_case(args, name, path, indices, extra):
+    """A W2 case: `file_bench take` of `path` with index sets `indices` and `extra` flags."""
+    argv = ["take", "--data", str(args.data), "--budget", str(args.budget), "--file", str(path)]
+    argv += [*extra, "--indices", str(indices), "--iters", str(args.iters)]
+    return ("W2", name, [*argv, "--warmup", str(args.warmup)])
 
 
 def file_cases(args, shoal_file, idx_paths):
@@ -186,26 +181,9 @@ def file_cases(args, shoal_file, idx_paths):
         "--warmup",
         "1",
     ]
-    cases = []
-    for tag, _, _ in TAKES:
-        cases.append(
-            (
-                "W2",
-                f"shoal take {tag}",
-                [
-                    "take",
-                    *common,
-                    "--file",
-                    str(shoal_file),
-                    "--indices",
-                    str(idx_paths[tag]),
-                    "--iters",
-                    str(args.iters),
-                    "--warmup",
-                    str(args.warmup),
-                ],
-            )
-        )
+    cases = [
+        take_case(args, f"shoal take {tag}", shoal_file, idx_paths[tag], []) for tag, _, _ in TAKES
+    ]
     cases.append(("W3", "shoal scan", ["scan", *common, "--file", str(shoal_file), *scan]))
     cases.append(
         (

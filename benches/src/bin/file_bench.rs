@@ -130,6 +130,11 @@ enum Case {
         /// `--file` is a dataset: take through the public API, `Table::take_offsets`.
         #[arg(long)]
         dataset: bool,
+        /// With `--dataset`: through the blocking API (`shoal::blocking::Table`) from a thread
+        /// outside any runtime, as the CLI and Python's sync calls take rows, instead of the
+        /// async API awaited on this program's own tokio runtime.
+        #[arg(long, requires = "dataset")]
+        blocking: bool,
     },
     /// Diagnostic: time the phases (plan, fetch rounds, decode with and without checksums)
     /// of takes and of a sequential scan, one at a time.
@@ -210,7 +215,27 @@ fn main() {
                 iters,
                 warmup,
                 dataset,
-            } => take(&file, &indices, schedule(&common, warmup, iters), dataset).await,
+                blocking,
+            } => {
+                let schedule = schedule(&common, warmup, iters);
+                let source = match (dataset, blocking) {
+                    (false, _) => Source::File,
+                    (true, false) => Source::Table,
+                    (true, true) => Source::BlockingTable,
+                };
+                match blocking {
+                    // The blocking API refuses to run inside an async context: drive the
+                    // case from a thread of its own, outside this program's runtime.
+                    true => std::thread::scope(|s| {
+                        s.spawn(|| {
+                            futures::executor::block_on(take(&file, &indices, schedule, source))
+                        })
+                        .join()
+                        .unwrap_or_else(|_| Err("the take thread panicked".into()))
+                    }),
+                    false => take(&file, &indices, schedule, source).await,
+                }
+            }
             Case::Phases {
                 common: _,
                 file,
@@ -264,10 +289,19 @@ fn err<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> String + '_ {
 }
 
 /// What a take case reads from: one file (the format layer), or a table through the public
-/// API's `Table::take_offsets`.
+/// API's `Table::take_offsets`, async or blocking.
 enum TakeSource {
     File(FileReader),
     Table(Table),
+    BlockingTable(shoal::blocking::Table),
+}
+
+/// Which [`TakeSource`] a take case opens.
+#[derive(Clone, Copy)]
+enum Source {
+    File,
+    Table,
+    BlockingTable,
 }
 
 impl TakeSource {
@@ -275,6 +309,7 @@ impl TakeSource {
         match self {
             TakeSource::File(f) => f.schema(),
             TakeSource::Table(t) => t.schema(),
+            TakeSource::BlockingTable(t) => t.schema(),
         }
     }
 
@@ -283,6 +318,7 @@ impl TakeSource {
             TakeSource::File(f) => f.take(projection, rows).await.map_err(err("take")),
             // Every column (the cases take all of them).
             TakeSource::Table(t) => t.take_offsets(rows, None).await.map_err(err("take")),
+            TakeSource::BlockingTable(t) => t.take_offsets(rows, None).map_err(err("take")),
         }
     }
 }
@@ -585,7 +621,7 @@ async fn scan(common: &Common, file: &Path, case: &ScanCase, schedule: Schedule)
     Ok(o)
 }
 
-async fn take(file: &Path, indices: &Path, schedule: Schedule, dataset: bool) -> CaseResult {
+async fn take(file: &Path, indices: &Path, schedule: Schedule, source: Source) -> CaseResult {
     let sets = IndexSets::read(indices)?;
     let needed = schedule.warmup + schedule.iters;
     if sets.num_sets() < needed {
@@ -597,13 +633,16 @@ async fn take(file: &Path, indices: &Path, schedule: Schedule, dataset: bool) ->
     }
     let uri = file.to_str().ok_or("non-UTF-8 path")?;
     let t = Instant::now();
-    let source = match dataset {
-        true => TakeSource::Table(
+    let source = match source {
+        Source::Table => TakeSource::Table(
             Table::open(uri, ConnectOptions::default())
                 .await
                 .map_err(err("open"))?,
         ),
-        false => TakeSource::File(FileReader::open(uri).await.map_err(err("open"))?),
+        Source::BlockingTable => TakeSource::BlockingTable(
+            shoal::blocking::Table::open(uri, ConnectOptions::default()).map_err(err("open"))?,
+        ),
+        Source::File => TakeSource::File(FileReader::open(uri).await.map_err(err("open"))?),
     };
     let open_s = t.elapsed().as_secs_f64();
     let schema = source.schema();
