@@ -66,7 +66,6 @@ where
     out
 }
 
-/// The calling thread's nice value (field 19 of /proc/thread-self/stat).
 /// The nice value of the calling thread.
 #[cfg(target_os = "linux")]
 fn current_nice() -> i32 {
@@ -79,6 +78,7 @@ fn main_thread_nice() -> i32 {
     nice_in("/proc/self/stat")
 }
 
+/// The nice value in a `stat` file of /proc (its field 19).
 #[cfg(target_os = "linux")]
 fn nice_in(stat: &str) -> i32 {
     let stat = std::fs::read_to_string(stat).unwrap();
