@@ -238,6 +238,8 @@ async fn flat_search_caches_vectors_per_fragment_and_deletion() {
             (first.stats.cached_fragments, first.stats.flat.rows),
             (0, 2000)
         );
+        // Every column is narrow or the vector: read with the vectors, not taken after.
+        assert_eq!(first.stats.taken_rows, 0);
         let (capacity, held) = ds.vector_cache_bytes();
         assert!(
             held >= 2000 * DIM as u64 * 4 && held <= capacity,
@@ -249,6 +251,8 @@ async fn flat_search_caches_vectors_per_fragment_and_deletion() {
             (second.stats.cached_fragments, second.stats.flat.rows),
             (8, 0)
         );
+        // The cache holds vectors only: the winners' columns are taken, and are the same.
+        assert_eq!(second.stats.taken_rows, 10);
         assert_eq!(second.batches, first.batches);
 
         let nearest = ids_of(&first.batches[0])[0];
@@ -272,6 +276,15 @@ async fn flat_search_caches_vectors_per_fragment_and_deletion() {
             (0, 1999)
         );
         assert_eq!(uncached.batches, third.batches);
+        let ids_only = ds
+            .search("vector", &query)
+            .columns(&["id"])
+            .with_row_addresses(true)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(ids_only.stats.taken_rows, 0);
+        assert_eq!(ids_of(&ids_only.batches[0]), ids_of(&third.batches[0]));
     }
 }
 

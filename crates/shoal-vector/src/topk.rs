@@ -131,6 +131,11 @@ impl TopK {
         }
     }
 
+    /// The kept items, `(distance, id)`, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (f32, u64)> + '_ {
+        self.heap.iter().map(|e| (e.distance, e.id))
+    }
+
     /// The kept items, ascending by `(distance, id)`.
     pub fn into_sorted_vec(self) -> Vec<(f32, u64)> {
         self.heap

@@ -21,6 +21,7 @@ use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::read::matches::MatchingRows;
 use crate::read::scan::ScanStats;
+use crate::search::carried::{candidates, Carried, CarriedColumns};
 use crate::search::query::{batches_in_flight, vectors_of, VectorColumn};
 use crate::session::CachedVectors;
 use crate::version::manifest::Fragment;
@@ -42,13 +43,15 @@ impl Queries {
     }
 }
 
-/// What a flat pass did: the scan of the fragments not cached, how many were cached, and the
-/// time spent computing distances (summed over the CPU threads).
+/// What a flat pass did: the scan of the fragments not cached, how many were cached, the
+/// time spent computing distances (summed over the CPU threads), and the candidates' carried
+/// columns when it read some.
 #[derive(Debug, Default)]
 pub(crate) struct FlatWork {
     pub scan: ScanStats,
     pub cached_fragments: u64,
     pub compute: Duration,
+    pub carried: Option<Carried>,
 }
 
 /// How a flat pass scores: the queries, k, the metric, and the rows it may return (all
@@ -62,12 +65,14 @@ pub(crate) struct Scoring {
 }
 
 /// The `k` nearest live rows of fragments `fragment_ids` for each query (exact distances,
-/// ids are row addresses), and what finding them cost.
+/// ids are row addresses), and what finding them cost. The fragments it reads, it reads
+/// with the columns `carry` names, and keeps them for the candidates.
 pub(crate) async fn flat_search(
     dataset: &Dataset,
     column: &VectorColumn,
     mut fragment_ids: Vec<u64>,
     scoring: Scoring,
+    carry: Option<CarriedColumns>,
 ) -> Result<(Vec<TopK>, FlatWork)> {
     if let Some(matching) = &scoring.matching {
         fragment_ids.retain(|id| matching.fragments.contains_key(id));
@@ -88,14 +93,15 @@ pub(crate) async fn flat_search(
     }
     let cached_fragments = cached.len() as u64;
     let in_memory = score_cached(cached, scoring.clone());
-    let read = score_read(dataset, column, &fragments, missing, scoring);
-    let ((tops, compute), (more, read_compute, scan)) = futures::try_join!(in_memory, read)?;
+    let read = score_read(dataset, column, &fragments, missing, scoring, carry);
+    let ((tops, compute), read) = futures::try_join!(in_memory, read)?;
     Ok((
-        merge_into(tops, more),
+        merge_into(tops, read.tops),
         FlatWork {
-            scan,
+            scan: read.scan,
             cached_fragments,
-            compute: compute + read_compute,
+            compute: compute + read.compute,
+            carried: read.carried,
         },
     ))
 }
@@ -153,18 +159,33 @@ async fn score_cached(
     ))
 }
 
-/// Reads fragments `ids` through the scan pipeline and scores each batch on the CPU pool;
-/// keeps their batches in the session's vector cache when they all fit.
+/// What scoring the fragments read found and spent.
+struct ReadPass {
+    tops: Vec<TopK>,
+    compute: Duration,
+    scan: ScanStats,
+    carried: Option<Carried>,
+}
+
+/// Reads fragments `ids` through the scan pipeline (with the columns `carry` names) and
+/// scores each batch on the CPU pool; keeps their vectors in the session's vector cache when
+/// they all fit.
 async fn score_read(
     dataset: &Dataset,
     column: &VectorColumn,
     fragments: &HashMap<u64, &Fragment>,
     ids: Vec<u64>,
     scoring: Scoring,
-) -> Result<(Vec<TopK>, Duration, ScanStats)> {
+    carry: Option<CarriedColumns>,
+) -> Result<ReadPass> {
     let (queries, k) = (scoring.queries.clone(), scoring.k);
     if ids.is_empty() {
-        return Ok((empty(&queries, k), Duration::ZERO, ScanStats::default()));
+        return Ok(ReadPass {
+            tops: empty(&queries, k),
+            compute: Duration::ZERO,
+            scan: ScanStats::default(),
+            carried: None,
+        });
     }
     let row_bytes = (column.dim * 4 + 8) as u64;
     let bytes: u64 = ids
@@ -173,34 +194,52 @@ async fn score_read(
         .map(|f| f.live_rows() * row_bytes)
         .sum();
     let keep = bytes <= dataset.session().vector_cache().0;
-    let mut stream = column.scan(dataset, ids).await?;
-    let (top, compute, kept) = (&mut stream)
+    let others = carry.as_ref().map_or(&[][..], |c| &c.others[..]);
+    let mut stream = column.scan(dataset, ids, others).await?;
+    let start = ReadPass {
+        tops: empty(&queries, k),
+        compute: Duration::ZERO,
+        scan: ScanStats::default(),
+        carried: carry.map(Carried::new),
+    };
+    let (pass, kept) = (&mut stream)
         .map(|batch| {
             let scoring = scoring.clone();
             async move {
                 let batch = batch?;
-                let kept = keep.then(|| RecordBatch::clone(&batch));
-                let (top, time) = shoal_runtime::spawn_cpu(move || {
+                // The cache holds the vectors and the row addresses only.
+                let vectors = [0, batch.num_columns() - 1];
+                let kept = keep.then(|| batch.project(&vectors)).transpose()?;
+                let (top, batch, time) = shoal_runtime::spawn_cpu(move || {
                     let started = Instant::now();
-                    (score(&batch, &scoring), started.elapsed())
+                    (score(&batch, &scoring), batch, started.elapsed())
                 })
                 .await?;
-                Ok::<_, crate::Error>((top, time, kept))
+                Ok::<_, crate::Error>((top, batch, time, kept))
             }
         })
         .buffer_unordered(batches_in_flight())
         .try_fold(
-            (empty(&queries, k), Duration::ZERO, Vec::new()),
-            |(all, spent, mut kept), (top, time, batch)| async move {
-                kept.extend(batch);
-                Ok((merge_into(all, top), spent + time, kept))
+            (start, Vec::new()),
+            |(mut pass, mut kept), (top, batch, time, cached)| async move {
+                kept.extend(cached);
+                let own = pass.carried.is_some().then(|| candidates(&top));
+                pass.tops = merge_into(pass.tops, top);
+                pass.compute += time;
+                if let (Some(carried), Some(own)) = (&mut pass.carried, own) {
+                    carried.keep(&batch, &own, &pass.tops)?;
+                }
+                Ok((pass, kept))
             },
         )
         .await?;
     if keep {
         keep_in_cache(dataset, column, fragments, kept);
     }
-    Ok((top, compute, stream.stats()))
+    Ok(ReadPass {
+        scan: stream.stats(),
+        ..pass
+    })
 }
 
 /// Puts the batches read of whole fragments into the session's vector cache, per fragment.

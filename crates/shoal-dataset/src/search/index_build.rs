@@ -295,7 +295,7 @@ async fn encode_fragments(
         .map(|f| f.live_rows())
         .sum();
     let mut encoded = column
-        .scan(ds, ids)
+        .scan(ds, ids, &[])
         .await?
         .map(|batch| {
             let model = model.clone();

@@ -3,7 +3,8 @@
 //!
 //! Without an index the search is flat and exact (`flat`): the scan pipeline reads only the
 //! vector column, batches are scored on the CPU pool as they arrive, per-batch top-k lists
-//! are merged, and only the winners' other columns are fetched, by take. With an IVF-PQ
+//! are merged, and only the winners' other columns are fetched, by take, unless they are
+//! narrow enough to read with the vectors (`carried`). With an IVF-PQ
 //! index on the column (`ivf`, `index_file`; built by `Dataset::create_index`), the
 //! fragments it covers are searched through it and the rest (appended since) flat, and the
 //! two merged, so no row is missed; deleted rows never appear. A filter applies before the
@@ -18,6 +19,7 @@
 //! [`Dataset::optimize_index`]: crate::Dataset::optimize_index
 //! [`Manifest::index_coverage`]: crate::Manifest::index_coverage
 
+mod carried;
 mod flat;
 pub(crate) mod index_build;
 pub(crate) mod index_coverage;

@@ -60,12 +60,20 @@ impl VectorColumn {
         }
     }
 
-    /// The scan a vector pass reads: this column then the row addresses, over fragments
-    /// `ids`, batches as soon as each is ready.
-    pub(crate) async fn scan(&self, dataset: &Dataset, ids: Vec<u64>) -> Result<ScanStream> {
+    /// The scan a vector pass reads: this column, the columns `others` (indices in the
+    /// dataset's schema), then the row addresses, over fragments `ids`, batches as soon as
+    /// each is ready.
+    pub(crate) async fn scan(
+        &self,
+        dataset: &Dataset,
+        ids: Vec<u64>,
+        others: &[usize],
+    ) -> Result<ScanStream> {
+        let mut projection = vec![self.index];
+        projection.extend_from_slice(others);
         dataset
             .scan()
-            .projection(vec![self.index])
+            .projection(projection)
             .fragments(ids)
             .with_row_addresses(true)
             .ordered(false)

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::filter::RowFilter;
 use crate::read::matches::MatchingRows;
 use crate::read::scan::ScanStats;
+use crate::search::carried::{Carried, CarriedColumns};
 use crate::search::flat::{flat_search, Queries, Scoring};
 use crate::search::index_file::IvfPqIndex;
 use crate::search::ivf::{candidates, refine, LiveRows, Probe};
@@ -74,8 +75,11 @@ pub struct SearchStats {
     pub flat: ScanStats,
     /// CPU time computing distances (flat distances and index probing, summed over threads).
     pub compute: Duration,
-    /// Time spent fetching the result columns of the winners.
+    /// Time spent gathering the result columns of the winners.
     pub materialize: Duration,
+    /// Winners whose result columns a take read after the search: none when the flat pass
+    /// read them with the vectors (narrow, fixed-width columns).
+    pub taken_rows: u64,
 }
 
 impl Dataset {
@@ -255,7 +259,13 @@ impl VectorSearch {
             metric,
             matching: matching.clone(),
         };
-        let flat = flat_search(ds, &column, flat_ids, scoring);
+        // A search with no index finds every winner in the flat pass, which can read their
+        // columns with the vectors.
+        let carry = index
+            .is_none()
+            .then(|| CarriedColumns::for_projection(&ds.schema(), &projection, column.index))
+            .flatten();
+        let flat = flat_search(ds, &column, flat_ids, scoring, carry);
         let (indexed, (mut tops, flat)) = futures::try_join!(indexed, flat)?;
         stats.flat = flat.scan;
         stats.cached_fragments = flat.cached_fragments;
@@ -277,7 +287,10 @@ impl VectorSearch {
             stats.filtered_rows = Some(matched);
         }
         let materializing = Instant::now();
-        let batches = materialize(ds, &projection, tops, self.row_addresses).await?;
+        let carried = flat.carried.as_ref();
+        let (batches, taken_rows) =
+            materialize(ds, &projection, tops, carried, self.row_addresses).await?;
+        stats.taken_rows = taken_rows;
         stats.materialize = materializing.elapsed();
         stats.wall = started.elapsed();
         Ok(SearchResults { batches, stats })
@@ -292,15 +305,17 @@ fn index_of<'a>(ds: &'a Dataset, column: &VectorColumn) -> Option<&'a IndexEntry
         .find(|i| i.field_id == column.field_id && i.kind == IndexKind::IvfPq)
 }
 
-/// One batch per query: the winners' projected columns (read with one take for all
-/// queries), `_distance`, and `_rowaddr` on request. Rows with no comparable distance (a
-/// null or NaN vector) are left out.
+/// One batch per query: the winners' projected columns (from the flat pass's carried
+/// columns when it has them all, else read with one take for all queries), `_distance`, and
+/// `_rowaddr` on request. Rows with no comparable distance (a null or NaN vector) are left
+/// out. Returns how many rows were taken too.
 async fn materialize(
     ds: &Dataset,
     projection: &[usize],
     tops: Vec<TopK>,
+    carried: Option<&Carried>,
     row_addresses: bool,
-) -> Result<Vec<RecordBatch>> {
+) -> Result<(Vec<RecordBatch>, u64)> {
     let winners: Vec<Vec<(f32, u64)>> = tops
         .into_iter()
         .map(|t| {
@@ -312,7 +327,10 @@ async fn materialize(
     let mut all: Vec<u64> = winners.iter().flatten().map(|(_, a)| *a).collect();
     all.sort_unstable();
     all.dedup();
-    let taken = ds.take_addresses(projection, &all).await?;
+    let (taken, taken_rows) = match carried.map(|c| c.lookup(projection, &all)).transpose()? {
+        Some(Some(rows)) => (rows, 0),
+        _ => (ds.take_addresses(projection, &all).await?, all.len() as u64),
+    };
     let mut fields = taken.schema().fields().to_vec();
     fields.push(Arc::new(Field::new(
         DISTANCE_COLUMN,
@@ -327,7 +345,7 @@ async fn materialize(
         )));
     }
     let schema = Arc::new(Schema::new(fields));
-    winners
+    let batches = winners
         .into_iter()
         .map(|found| {
             let rows: UInt32Array = found
@@ -347,5 +365,6 @@ async fn materialize(
             }
             Ok(RecordBatch::try_new(schema.clone(), columns)?)
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((batches, taken_rows))
 }

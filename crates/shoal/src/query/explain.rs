@@ -156,7 +156,12 @@ fn write_search(f: &mut std::fmt::Formatter<'_>, s: &SearchStats) -> std::fmt::R
         s.cached_fragments,
         ms(s.compute)
     )?;
-    write!(f, "  materialize: {:.1} ms", ms(s.materialize))
+    write!(
+        f,
+        "  materialize: {:.1} ms, {} rows taken",
+        ms(s.materialize),
+        s.taken_rows
+    )
 }
 
 fn phase(f: &mut std::fmt::Formatter<'_>, name: &str, p: &PhaseStats) -> std::fmt::Result {

@@ -180,6 +180,7 @@ fn print_stats(
             "flat_read": stats::read_json(&last.flat, None),
             "compute_ms": ms(last.compute),
             "materialize_ms": ms(last.materialize),
+            "taken_rows": last.taken_rows,
         },
         "store": store.map(|c| json!({
             "requests": c.total_requests(),
@@ -208,7 +209,7 @@ fn print_stats(
     let l = &value["last_query"];
     outln!(
         "  last query: index {}, {} partitions, {} codes, {} refined; flat {} fragments ({} \
-         cached), {} rows read; compute {} ms, materialize {} ms",
+         cached), {} rows read; compute {} ms, materialize {} ms ({} rows taken)",
         l["index"].as_str().unwrap_or("none"),
         l["partitions_probed"],
         l["codes_scored"],
@@ -217,7 +218,8 @@ fn print_stats(
         l["cached_fragments"],
         last.flat.rows,
         l["compute_ms"],
-        l["materialize_ms"]
+        l["materialize_ms"],
+        l["taken_rows"]
     )?;
     if last.flat.rows > 0 {
         stats::print_read("  flat read", &last.flat, None)?;
