@@ -3,8 +3,8 @@
 //! plans one task per fragment; [`TakeTask::fetch`] is I/O only (through the store's
 //! scheduler; one round, or two for variable-length values), [`FetchedTake::decode`] CPU
 //! only; [`TakePlan::assemble`] puts the rows back in the order asked. [`Dataset::take`]
-//! composes them, decoding on the CPU pool. A take records the same per-phase
-//! [`ScanStats`] as a scan ([`TakePlan::execute_with_stats`]).
+//! composes them, decoding on the CPU pool (a few rows in place). A take records the same
+//! per-phase [`ScanStats`] as a scan ([`TakePlan::execute_with_stats`]).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +22,11 @@ use crate::read::scan::ScanStats;
 
 /// Fragments opened, and tasks fetched, at once.
 const FRAGMENTS_AT_ONCE: usize = 16;
+/// A fragment's rows are decoded where their bytes arrived, not on the CPU pool, when there
+/// are at most this many of them in at most [`INLINE_DECODE_BYTES`]: decoding them costs
+/// microseconds, less than the two thread wake-ups of a hand-off to the pool and back.
+const INLINE_DECODE_ROWS: usize = 64;
+const INLINE_DECODE_BYTES: u64 = 256 << 10;
 
 /// A take, planned: one task per fragment involved.
 #[derive(Debug)]
@@ -179,8 +184,8 @@ impl TakePlan {
         std::mem::take(&mut self.tasks)
     }
 
-    /// Fetches every task concurrently, decodes each on the CPU pool and assembles the rows
-    /// in the order asked.
+    /// Fetches every task concurrently, decodes each on the CPU pool (a few rows in place)
+    /// and assembles the rows in the order asked.
     pub async fn execute(self) -> Result<RecordBatch> {
         Ok(self.execute_with_stats().await?.0)
     }
@@ -197,6 +202,9 @@ impl TakePlan {
         let batches: Vec<RecordBatch> = stream::iter(tasks)
             .map(|task| async move {
                 let fetched = task.fetch().await?;
+                if fetched.is_small() {
+                    return fetched.decode();
+                }
                 shoal_runtime::spawn_cpu(move || fetched.decode()).await?
             })
             .buffered(FRAGMENTS_AT_ONCE)
@@ -259,6 +267,12 @@ impl TakeTask {
 }
 
 impl FetchedTake {
+    /// Whether decoding costs less than a hand-off to the CPU pool.
+    fn is_small(&self) -> bool {
+        self.task.plan.read_plan().num_rows() <= INLINE_DECODE_ROWS
+            && self.fetched.total_bytes() <= INLINE_DECODE_BYTES
+    }
+
     /// Decodes the fragment's rows. CPU only.
     pub fn decode(self) -> Result<RecordBatch> {
         let started = Instant::now();
