@@ -63,7 +63,9 @@ step "Python end-to-end tests"
 # The same targets and features as the test build above, so nothing is rebuilt for the binary.
 cargo build --workspace --all-targets --locked
 # The Python package: maturin builds python/ in the dev profile into target/, reusing what the
-# workspace build compiled (python/Cargo.toml explains how its features stay the same).
-PATH="$PWD/.venv/bin:$PATH" .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+# workspace build compiled (python/Cargo.toml explains how its features stay the same, and
+# why this build turns on `test-build`).
+PATH="$PWD/.venv/bin:$PATH" MATURIN_PEP517_ARGS="--features test-build" \
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
     --no-cache-dir --no-build-isolation ./python
 SHOAL_BIN="$PWD/target/debug/shoal" .venv/bin/python -m pytest tests/python -q
