@@ -67,7 +67,6 @@ impl CarriedColumns {
 pub(crate) struct Carried {
     columns: CarriedColumns,
     batches: Vec<RecordBatch>,
-    rows: usize,
 }
 
 impl Carried {
@@ -75,7 +74,6 @@ impl Carried {
         Self {
             columns,
             batches: Vec::new(),
-            rows: 0,
         }
     }
 
@@ -113,7 +111,6 @@ impl Carried {
         let first = usize::from(!self.columns.with_vector);
         let columns: Vec<usize> = (first..batch.num_columns()).collect();
         let picked = take_record_batch(&batch.project(&columns)?, &UInt32Array::from(rows))?;
-        self.rows += picked.num_rows();
         self.batches.push(picked);
         self.prune(tops)
     }
@@ -122,15 +119,15 @@ impl Carried {
     /// their number are kept, so memory stays bounded by k whatever the dataset's size.
     fn prune(&mut self, tops: &[TopK]) -> Result<()> {
         let winners: usize = tops.iter().map(TopK::len).sum();
-        if self.rows <= winners.max(1) * PRUNE_FACTOR {
+        let kept: usize = self.batches.iter().map(RecordBatch::num_rows).sum();
+        if kept <= winners.max(1) * PRUNE_FACTOR {
             return Ok(());
         }
         let Some(all) = self.concatenated()? else {
             return Ok(());
         };
-        let kept = take_record_batch(&all, &positions_of(addresses(&all), &ids_of(tops)))?;
-        self.rows = kept.num_rows();
-        self.batches = vec![kept];
+        let winning = take_record_batch(&all, &positions_of(addresses(&all), &ids_of(tops)))?;
+        self.batches = vec![winning];
         Ok(())
     }
 
