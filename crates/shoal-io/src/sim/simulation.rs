@@ -127,22 +127,28 @@ impl Simulation {
         path: &Path,
         upload: u64,
     ) -> object_store::Result<InFlight> {
-        let slot = match &self.0.slots {
-            // The semaphore is never closed, so acquiring only fails in theory.
-            Some(slots) => slots.clone().acquire_owned().await.ok(),
-            None => None,
-        };
-        self.0.counters.enter();
-        let hold = InFlight {
-            shared: self.0.clone(),
-            _slot: slot,
-        };
+        let hold = self.enter().await;
         self.round_trip(kind, path).await?;
         if upload > 0 {
             self.0.counters.written(upload);
             self.transfer(upload).await;
         }
         Ok(hold)
+    }
+
+    /// Waits for a concurrency slot and counts one request in flight, for a caller that
+    /// waits out its round trip itself. The returned hold keeps the slot until dropped.
+    pub(crate) async fn enter(&self) -> InFlight {
+        let slot = match &self.0.slots {
+            // The semaphore is never closed, so acquiring only fails in theory.
+            Some(slots) => slots.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        self.0.counters.enter();
+        InFlight {
+            shared: self.0.clone(),
+            _slot: slot,
+        }
     }
 
     /// One more round trip within a request already started (the next page of a list):

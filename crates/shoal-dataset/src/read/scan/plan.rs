@@ -24,8 +24,10 @@ use crate::read::scan::task::ReadTask;
 pub const DEFAULT_SCAN_BUDGET_BYTES: u64 = 256 << 20;
 /// Default fragments opened at once: enough to keep an object store's 64 request slots busy.
 const DEFAULT_FRAGMENT_READAHEAD: usize = 64;
-/// Default tasks in flight at once; the byte budget is what bounds their memory.
-const DEFAULT_READAHEAD: usize = 64;
+/// Default tasks in flight at once: twice an object store's 64 request slots, so that in an
+/// ordered stream a late task at the head does not leave slots idle behind it. The byte
+/// budget is what bounds their memory.
+const DEFAULT_READAHEAD: usize = 128;
 /// Default rows per batch.
 const DEFAULT_BATCH_ROWS: usize = 32 * 1024;
 /// Scans whose decoded size is estimated below this run inline in the consumer's stream,
