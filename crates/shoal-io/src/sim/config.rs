@@ -10,9 +10,10 @@ use crate::error::{IoError, Result};
 /// How a [`SimulatedStore`](crate::SimulatedStore) behaves. The default adds nothing: no
 /// latency, unlimited bandwidth and concurrency, no failures.
 ///
-/// Each request costs `latency` plus a uniform random `0..=jitter` before it reaches the
-/// store, then its body's size divided by `bandwidth` (per request, as one connection's
-/// throughput). `concurrency` caps the requests in flight at once; a read holds its slot
+/// Each request costs `latency` plus a uniform random `0..=jitter` (a get's read of the
+/// wrapped store runs within that time, as a remote store's own read is part of its
+/// latency; other requests reach the wrapped store after it), then its body's size divided
+/// by `bandwidth` (per request, as one connection's throughput). `concurrency` caps the requests in flight at once; a read holds its slot
 /// until its body has been consumed or dropped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimConfig {

@@ -108,8 +108,7 @@ impl ObjectStore for SimulatedStore {
         };
         let hold = self.simulation.enter().await;
         // The wrapped store answers while the round trip elapses: a remote store's own read
-        // is part of its latency, so a local file's read adds no time of its own (it used
-        // to hold the slot for a millisecond or more after each round trip).
+        // is part of its latency, so a local file's read adds no time of its own.
         let (trip, answer) = tokio::join!(
             self.simulation.round_trip(kind, location),
             self.answer(location, options)
