@@ -1,6 +1,7 @@
 """Helpers shared by the Python benchmark drivers (`file_bench.py`, `search_bench.py`): the
-anchors' venv, the release build of a bench binary, warming the page cache, and running one
-Shoal case in a fresh process with the anchors' contention accounting."""
+anchors' venv, the release build of a bench binary, warming the page cache, running one
+Shoal case in a fresh process with the anchors' contention accounting, and the CPU time a
+virtual machine's host took meanwhile."""
 
 import json
 import os
@@ -140,3 +141,14 @@ def contended(res, limit):
         or (res.get("other_cores", 0) > limit and other_s >= 0.02)
         or bool(res.get("busy_before") or res.get("busy_after"))
     )
+
+
+def stolen_ms():
+    """CPU time stolen from this machine by its host since boot (ms, summed over CPUs), or
+    None where /proc/stat does not say."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+        return int(fields[8]) * 1000 // os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None

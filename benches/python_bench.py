@@ -203,9 +203,11 @@ def run_anchors(args, jsonl):
 
 
 def measure(args, anchors, case_list, run_id, jsonl):
-    """Runs every case, re-running one that others' CPU use contended (up to `--retries`)."""
+    """Runs every case `--rounds` times, the rounds one after the other so that a slow spell
+    of the machine falls on every case alike, re-running one that others' CPU use contended
+    (up to `--retries`)."""
     with jsonl.open("a") as jf:
-        for workload, name, files, argv in case_list:
+        for workload, name, files, argv in [c for _ in range(args.rounds) for c in case_list]:
             for _ in range(args.retries + 1):
                 res = run_measured(anchors, argv, files, log)
                 record = {"run_id": run_id, "workload": workload, "spec": {"name": name}}
@@ -222,16 +224,25 @@ def brief(anchors, res):
     return f"median {anchors.fmt_t(res['median_s'])}, other {res['other_cores']:.2f} cores"
 
 
-def best_results(jsonl):
-    """The least contended successful result of each case name (EVICTED cases left out)."""
-    best = {}
+def best_results(jsonl, rounds):
+    """One successful result per case name (EVICTED cases left out): the least contended one
+    of a single round, or over several rounds the one whose median is the median of the
+    rounds' (the lower middle), with every round's median kept as `round_medians_s`."""
+    runs = {}
     for line in jsonl.read_text().splitlines():
         d = json.loads(line)
         res, name = d.get("result"), d.get("spec", {}).get("name", "")
-        if not res or not res.get("ok") or "EVICTED" in name:
+        if res and res.get("ok") and "EVICTED" not in name:
+            runs.setdefault(name, []).append(res)
+    best = {}
+    for name, results in runs.items():
+        if rounds == 1:
+            best[name] = min(results, key=lambda r: r["other_cores"])
             continue
-        if name not in best or res["other_cores"] < best[name]["other_cores"]:
-            best[name] = res
+        results.sort(key=lambda r: r["median_s"])
+        chosen = dict(results[(len(results) - 1) // 2])
+        chosen["round_medians_s"] = [r["median_s"] for r in results]
+        best[name] = chosen
     return best
 
 
@@ -240,7 +251,7 @@ def best_results(jsonl):
 # --------------------------------------------------------------------------
 
 
-def report(anchors, best, run_id, build):
+def report(anchors, best, run_id, build, rounds):
     t = anchors.fmt_t
 
     def cell(name):
@@ -255,8 +266,9 @@ def report(anchors, best, run_id, build):
         return "-" if r is None else f"{r:.2f}x"
 
     lines = [
-        f"Run {run_id}, shoal wheel built in the `{build}` profile. Medians; Python / Rust is "
-        "the target ratio (at most 1.10x).",
+        f"Run {run_id}, shoal wheel built in the `{build}` profile. Medians"
+        + (f" (of {rounds} rounds' medians, for Shoal's cases)" if rounds > 1 else "")
+        + "; Python / Rust is the target ratio (at most 1.10x).",
         "",
         "| case | Rust API | Python | Python / Rust | Python async | async / Rust | "
         "Lance | LanceDB | Python / fastest other |",
@@ -291,7 +303,14 @@ def report(anchors, best, run_id, build):
                 verdicts.append(f"* {label}, {what} within 1.1x of Rust: {met} ({r:.2f}x)")
     recall = [f"{n} {r['recall_mean']:.2f}" for n, r in sorted(best.items()) if "recall_mean" in r]
     order = [n for n, r in sorted(best.items()) if r.get("order_ok") is False]
+    spread = [
+        f"{n} " + " ".join(t(x) for x in r["round_medians_s"])
+        for n, r in sorted(best.items())
+        if "round_medians_s" in r
+    ]
     lines += ["", *verdicts, "", "Recall@10: " + ", ".join(recall)]
+    if spread:
+        lines.append("Each round's median: " + "; ".join(spread))
     lines.append("Takes returned the wrong rows: " + (", ".join(order) if order else "none"))
     return "\n".join(lines)
 
@@ -313,6 +332,9 @@ def main():
     ap.add_argument("--budget", type=float, default=60.0, help="seconds per Rust take case")
     ap.add_argument("--contended", type=float, default=0.2)
     ap.add_argument("--retries", type=int, default=1)
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="runs of this script's cases, reported by median"
+    )
     ap.add_argument("--shoal-build", default="unknown", help="the installed wheel's profile")
     ap.add_argument(
         "--only", help="run only this script's cases whose name contains this (no anchors)"
@@ -337,7 +359,7 @@ def main():
     else:
         run_anchors(args, jsonl)
     measure(args, anchors, case_list, run_id, jsonl)
-    md = report(anchors, best_results(jsonl), run_id, args.shoal_build)
+    md = report(anchors, best_results(jsonl, args.rounds), run_id, args.shoal_build, args.rounds)
     print(md)
     if args.out:
         args.out.write_text(md + "\n")

@@ -36,6 +36,7 @@ use clap::Parser;
 use futures::StreamExt;
 use shoal::advanced::{Dataset, DatasetWriter, WriteMode};
 use shoal::{IndexParams, Metric, WriteParams};
+use shoal_benches::host::{stolen, stolen_between};
 use shoal_benches::ticks::{probe_pool, spawn_ticker, watch_parks, Lateness, Parks, Stretch};
 use tokio::runtime::Handle;
 
@@ -164,6 +165,8 @@ struct Probes {
     caller: tokio::task::JoinHandle<Lateness>,
     cpu: tokio::task::JoinHandle<Lateness>,
     parks: std::thread::JoinHandle<Parks>,
+    /// The host's steal when the measurement started.
+    stolen: Option<Duration>,
 }
 
 /// What one measurement found.
@@ -173,6 +176,8 @@ struct Figures {
     caller: Lateness,
     cpu: Lateness,
     parks: Parks,
+    /// CPU time the VM's host took meanwhile (steal), as text.
+    stolen: String,
 }
 
 impl Probes {
@@ -196,11 +201,13 @@ impl Probes {
             caller,
             cpu,
             parks,
+            stolen: stolen(),
         })
     }
 
     async fn finish(self) -> Result<Figures, Error> {
         self.stop.store(true, Ordering::Relaxed);
+        let stolen = stolen_between(self.stolen, stolen());
         let mut io = Vec::new();
         for ticker in self.io {
             io.push(ticker.await?);
@@ -211,6 +218,7 @@ impl Probes {
             caller: self.caller.await?,
             cpu: self.cpu.await?,
             parks: self.parks.join().map_err(|_| "the park watcher panicked")?,
+            stolen,
         })
     }
 }
@@ -241,6 +249,7 @@ impl Figures {
             "  park sampler's longest gap: {:.1} ms",
             ms(self.parks.sampler_gap)
         );
+        println!("  CPU time stolen by the VM's host: {}", self.stolen);
     }
 
     /// The figures against the target.
@@ -262,12 +271,13 @@ impl Figures {
                 "not shown on this machine: I/O ticks up to {:.1} ms late, stretches up to {:.1} \
                  ms + {:.1} ms of sampler gap ({:.1} ms of CPU at most in one); the idle query \
                  runtime's ticks were up to {:.1} ms late, so a CPU-starved machine accounts \
-                 for lateness of that order",
+                 for lateness of that order (the VM's host stole {} of CPU meanwhile)",
                 ms(tick),
                 ms(longest.unwrap_or_default()),
                 ms(self.parks.sampler_gap),
                 ms(cpu.unwrap_or_default()),
-                ms(machine)
+                ms(machine),
+                self.stolen
             )
         };
         format!(
