@@ -152,3 +152,9 @@ def stolen_ms():
         return int(fields[8]) * 1000 // os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def stolen_ms_since(before):
+    """The host's steal (ms) since a reading of `stolen_ms`, or None when either is unknown."""
+    after = stolen_ms()
+    return None if before is None or after is None else after - before

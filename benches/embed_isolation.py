@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import shoal
-from bench_util import stolen_ms
+from bench_util import stolen_ms, stolen_ms_since
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -145,7 +145,7 @@ async def main(args):
         for case, load in [("baseline", None), ("16 text searches", searches), ("add", add)]:
             stolen = stolen_ms()
             lags, scans, done = await measure(scans_table, args.seconds, load)
-            stolen = None if stolen is None else stolen_ms() - stolen
+            stolen = stolen_ms_since(stolen)
             p99 = pct(scans, 0.99)
             baseline_p99 = baseline_p99 or p99
             print(

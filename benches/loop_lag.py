@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_util import stolen_ms
+from bench_util import stolen_ms, stolen_ms_since
 
 DIM = 256
 QUERY_ROWS = 2_000_000  # flat search over this many rows of DIM floats: about a second
@@ -49,9 +49,8 @@ async def lags_while(awaitable):
     finally:
         stop.set()
     seconds = time.perf_counter() - started
-    stolen_after = stolen_ms()
+    stolen = stolen_ms_since(stolen_before)
     await ticking
-    stolen = None if stolen_before is None else stolen_after - stolen_before
     return lags, seconds, stolen
 
 

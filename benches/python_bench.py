@@ -306,7 +306,7 @@ def report(anchors, best, run_id, build, rounds):
     spread = [
         f"{n} " + " ".join(t(x) for x in r["round_medians_s"])
         for n, r in sorted(best.items())
-        if "round_medians_s" in r
+        if len(r.get("round_medians_s", [])) > 1
     ]
     lines += ["", *verdicts, "", "Recall@10: " + ", ".join(recall)]
     if spread:
