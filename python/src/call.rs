@@ -4,8 +4,9 @@
 //! - blocks on it with the GIL released, on Shoal's background runtime, the way
 //!   `shoal::blocking` does (a Python thread is never inside a tokio runtime, so this works
 //!   from inside a running asyncio loop too: only that loop's thread waits), or
-//! - returns an asyncio awaitable for it, polled on the I/O runtime; cancelling the
-//!   awaitable drops the future, which aborts Shoal's task at its next await.
+//! - returns an asyncio future for it ([`awaitable`]): the work runs on the I/O runtime and
+//!   the loop's own thread sets the result; cancelling the future aborts Shoal's task at its
+//!   next await.
 //!
 //! A panic anywhere in the work becomes a `shoal.InternalError`, never a
 //! `pyo3_runtime.PanicException`.
@@ -18,8 +19,8 @@ use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
 use shoal::{Error, ErrorKind};
 
+use crate::awaitable::awaitable;
 use crate::error::to_py;
-use crate::runtime::ShoalIo;
 
 /// Runs `work`: to completion with the GIL released when `asynchronous` is false (its
 /// result is returned), or as an awaitable when it is true (the awaitable is returned).
@@ -29,11 +30,8 @@ where
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
     if asynchronous {
-        let awaitable =
-            pyo3_async_runtimes::generic::future_into_py::<ShoalIo, _, _>(py, async move {
-                Ok(Outcome(guarded(work).await))
-            })?;
-        return Ok(awaitable.unbind());
+        let future = awaitable(py, async move { Outcome(guarded(work).await) })?;
+        return Ok(future.unbind());
     }
     wait(py, work)?.into_py_any(py)
 }

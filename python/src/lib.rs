@@ -3,6 +3,7 @@
 //!
 //! - [`call`] runs each call's work: blocking with the GIL released, or as an awaitable on
 //!   Shoal's I/O runtime, with Rust panics turned into exceptions either way.
+//! - [`awaitable`] hands awaited calls' results to their event loop, on the loop's thread.
 //! - [`error`] turns a `shoal::Error` into the matching exception of `shoal._errors`.
 //! - [`connection`], [`table`] and [`query`] mirror the Rust types of the same names;
 //!   [`info`] holds the plain records they return (versions, indices, stats).
@@ -10,6 +11,7 @@
 //! - [`embedding`] runs Python embedding functions on their own pools.
 //! - [`reader`] hands query results to Python as Arrow C streams.
 
+mod awaitable;
 mod call;
 mod changes;
 mod connection;
@@ -18,7 +20,6 @@ mod error;
 mod info;
 mod query;
 mod reader;
-mod runtime;
 mod table;
 
 use pyo3::prelude::*;
@@ -50,5 +51,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<query::Query>()?;
     module.add_class::<query::AsyncBatches>()?;
     info::register(module)?;
+    awaitable::register(module)?;
     Ok(())
 }

@@ -1,8 +1,10 @@
 """The Python API from asyncio: awaited calls never block the event loop (a 1 ms ticker
 keeps ticking while a long query and a large add run), cancelling an awaited call stops
-Shoal's work, and blocking calls work inside a running loop (a notebook's)."""
+Shoal's work, each loop of many threads gets its own results, and blocking calls work inside
+a running loop (a notebook's)."""
 
 import asyncio
+import concurrent.futures
 import time
 
 import numpy as np
@@ -108,6 +110,21 @@ def test_cancelling_an_awaited_call_stops_the_work(tmp_path):
         cpu_before = time.process_time()
         time.sleep(0.5)
         assert time.process_time() - cpu_before < 0.05
+
+
+def test_each_loop_gets_its_own_results_from_many_threads_and_successive_loops(tmp_path):
+    db = shoal.connect(tmp_path / "db")
+    db.create_table("t", rows(0, 100))
+
+    async def counts():
+        table = await (await shoal.connect_async(tmp_path / "db")).open_table("t")
+        return await asyncio.gather(*(table.count_rows(f"id < {i}") for i in range(40)))
+
+    # Eight loops, one after another on each of four threads, with their calls in flight
+    # at once: every result reaches the loop that awaits it.
+    with concurrent.futures.ThreadPoolExecutor(4) as threads:
+        results = list(threads.map(lambda _: asyncio.run(counts()), range(8)))
+    assert results == [list(range(40))] * 8
 
 
 def test_blocking_calls_work_inside_a_running_loop(db):

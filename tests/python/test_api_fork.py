@@ -1,7 +1,9 @@
 """A table opened in a parent process keeps working in a forked child (PyTorch DataLoader
 workers fork), through `os.fork` and `multiprocessing`'s fork context, on local disk and
-on the S3 test server: Shoal's runtimes and connection pools are rebuilt in the child."""
+on the S3 test server: Shoal's runtimes and connection pools are rebuilt in the child, and
+awaited calls work on the child's own event loop."""
 
+import asyncio
 import multiprocessing
 import os
 import sys
@@ -21,13 +23,21 @@ def use_in_child(table) -> str:
         assert table.query().where("id < 10").to_arrow().num_rows == 10
         assert table.search(rows(5, 6).column("vector")[0].values).limit(1).to_list()[0]["id"] == 5
         assert table.take_offsets([42], columns=["id"]).column("id").to_pylist() == [42]
+        # Awaited calls, on a loop of the child's own.
+        assert asyncio.run(table.query().where("id < 10").to_arrow_async()).num_rows == 10
         return ""
     except BaseException as error:  # reported to the parent, which fails the test
         return f"{type(error).__name__}: {error}"
 
 
+def use_in_parent(table):
+    """Starts the parent's runtimes and gives it an event loop's state, before it forks."""
+    table.count_rows()
+    assert asyncio.run(table.query().where("id < 5").to_arrow_async()).num_rows == 5
+
+
 def check_os_fork(table):
-    table.count_rows()  # the parent's runtimes are up before it forks
+    use_in_parent(table)
     pid = os.fork()
     if pid == 0:
         problem = use_in_child(table)
@@ -44,7 +54,7 @@ def child_process(table, results):
 
 
 def check_multiprocessing_fork(table):
-    table.count_rows()
+    use_in_parent(table)
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     workers = [context.Process(target=child_process, args=(table, results)) for _ in range(2)]
