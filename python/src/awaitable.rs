@@ -55,7 +55,10 @@ where
     F: Future<Output = T> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
 {
-    let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
     let inbox = Inbox::of(&event_loop)?;
     let future = event_loop.call_method0("create_future")?;
     let delivery = future.clone().unbind();
@@ -75,12 +78,12 @@ where
 }
 
 /// Turns a call's outcome into its Python value (or exception), with the GIL.
-type Outcome = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+type ToPython = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 /// A finished call, waiting for its loop.
 struct Delivery {
     future: Py<PyAny>,
-    outcome: Outcome,
+    outcome: ToPython,
 }
 
 /// Finished calls of one event loop, and the socket pair that wakes it.
@@ -162,7 +165,7 @@ impl Inbox {
 }
 
 /// Sets `future`'s result or exception, unless it was cancelled meanwhile.
-fn complete(future: &Bound<'_, PyAny>, outcome: Outcome) -> PyResult<()> {
+fn complete(future: &Bound<'_, PyAny>, outcome: ToPython) -> PyResult<()> {
     if future.call_method0("done")?.is_truthy()? {
         return Ok(());
     }
