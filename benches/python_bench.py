@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from bench_util import DEFAULT_ANCHORS, build_binaries, contended, logger, run_measured, warm
-from file_bench import TAKES, write_index_sets, write_w2_dataset
+from file_bench import TAKES, ensure_data, write_index_sets, write_w2_dataset
 from search_bench import ensure_w1_data
 
 log = logger("python_bench")
@@ -349,6 +349,7 @@ def main():
     jsonl = Path(f"/tmp/shoal-python-bench-{run_id}.jsonl")
     exe = build_binaries("search_bench", "file_bench")
     ensure_w1_data(args, exe["search_bench"])
+    ensure_data(args, anchors)
     if not (args.data / "w2" / "t.dataset").exists():
         write_w2_dataset(exe["file_bench"], args.data)
     rows = json.loads((args.data / "meta.json").read_text())["w2_lance"]["rows"]
