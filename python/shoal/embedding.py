@@ -14,10 +14,10 @@ OpenAI-compatible `/v1/embeddings` server: `{"model", "dim", "base_url", "api_ke
 `register(name, function)` adds a Python function. Shoal calls it on that function's own
 pool of threads (`threads` in the definition, 1 by default), one batch of texts at a time
 with the GIL taken for the call, never on the thread of an asyncio event loop: while a model
-embeds, the loop and other queries go on. PyTorch releases the GIL inside its operations but
-not between them, so a Python model still delays a loop that waits for the GIL (by a few
-milliseconds at worst, measured in `benches/README.md`); where that matters, the built-in
-`"sentence-transformers"` runs the model without the GIL. A `ConnectionError` or `TimeoutError` raised by the
+embeds, the loop and other queries go on. They still share the interpreter and the CPU with
+it: PyTorch releases the GIL inside its operations but not between them, and a busy model
+takes a whole core (`benches/README.md` measures what that costs an asyncio service). The
+built-in `"sentence-transformers"` runs the model without the GIL. A `ConnectionError` or `TimeoutError` raised by the
 function is retried with backoff; any other exception fails the call at once.
 
     import shoal
