@@ -47,4 +47,4 @@ pub use scheduler::{IoScheduler, ReadCost, SchedulerConfig};
 pub use sim::{RequestKind, SimConfig, SimCounters, SimulatedFailure, SimulatedStore, Simulation};
 pub use store::StoreRef;
 pub use uri::{resolve, resolve_with};
-pub use writer::ObjectWriter;
+pub use writer::{ObjectWriter, UPLOAD_PART_SIZE};

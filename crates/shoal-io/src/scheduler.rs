@@ -34,18 +34,25 @@ pub struct SchedulerConfig {
     /// blocking thread, and for memory; wrong for remote stores, whose requests should run
     /// in parallel.
     pub one_call: bool,
+    /// Parts of [`UPLOAD_PART_SIZE`](crate::UPLOAD_PART_SIZE) bytes uploaded at once while
+    /// an object is written: what a writer holds in memory beyond its buffer, whatever the
+    /// store's speed.
+    pub parts_in_flight: usize,
 }
 
 impl SchedulerConfig {
     /// Local disk: a read is a system call costing a few microseconds, so only gaps under a
     /// 4 KiB page are worth reading through; the ranges of one read go in one call (one file
-    /// open, one blocking thread), and a few dozen reads at once keep an NVMe queue busy.
+    /// open, one blocking thread), and a few dozen reads at once keep an NVMe queue busy. A
+    /// disk writes one part after another, so two parts in flight keep it busy; more would
+    /// only pile up in memory when the disk is slow.
     pub fn local() -> Self {
         Self {
             concurrency: 32,
             coalesce_gap: 4 * 1024,
             max_request: 16 << 20,
             one_call: true,
+            parts_in_flight: 2,
         }
     }
 
@@ -56,19 +63,22 @@ impl SchedulerConfig {
             coalesce_gap: 0,
             max_request: u64::MAX,
             one_call: true,
+            parts_in_flight: 2,
         }
     }
 
     /// An object store (S3 and the like): each request costs a round trip of tens of
     /// milliseconds, so reading a gap of up to 1 MiB is cheaper than a second request, and 64
     /// requests in flight hide the latency; requests stay within 8 MiB so that large reads
-    /// still spread over connections.
+    /// still spread over connections. Eight parts uploaded at once (40 MiB) hide a write's
+    /// round trips.
     pub fn object_store() -> Self {
         Self {
             concurrency: 64,
             coalesce_gap: 1 << 20,
             max_request: 8 << 20,
             one_call: false,
+            parts_in_flight: 8,
         }
     }
 }

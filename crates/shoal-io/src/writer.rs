@@ -1,4 +1,6 @@
-//! Streams a new object out in parts; it becomes visible only when finished.
+//! Streams a new object out in parts; it becomes visible only when finished. Memory is one
+//! part being filled plus the store's `parts_in_flight` being uploaded, whatever the store's
+//! speed.
 
 use bytes::Bytes;
 use object_store::buffered::BufWriter;
@@ -6,6 +8,11 @@ use tokio::io::AsyncWriteExt;
 
 use crate::error::{IoError, Result};
 use crate::location::ObjectLocation;
+
+/// Bytes per uploaded part (and buffered before the first): the smallest part S3 accepts, so
+/// that a writer holds as little as the protocol allows. An object smaller than this is
+/// written in one request.
+pub const UPLOAD_PART_SIZE: usize = 5 << 20;
 
 /// Writes one object. Nothing is visible at its path until [`ObjectWriter::finish`]
 /// succeeds; [`ObjectWriter::abort`] cleans up what was uploaded.
@@ -17,7 +24,8 @@ pub struct ObjectWriter {
 impl ObjectWriter {
     pub fn new(location: ObjectLocation) -> Self {
         Self {
-            inner: BufWriter::new(location.store(), location.path),
+            inner: BufWriter::with_capacity(location.store(), location.path, UPLOAD_PART_SIZE)
+                .with_max_concurrency(location.store_ref.scheduler().config().parts_in_flight),
             uri: location.uri,
         }
     }
